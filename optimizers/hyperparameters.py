@@ -48,6 +48,7 @@ class Hyperparameter:
     ui_low: float | None = None
     ui_high: float | None = None
     choices: tuple | None = None
+    integer: bool = False  # a whole number (a count such as a batch size), never an array
 
     def __post_init__(self) -> None:
         if self.choices is None:
@@ -75,7 +76,7 @@ class Hyperparameter:
         return above & below & np.isfinite(x)
 
     def error(self, owner: str, value: Any, what: str | None = None) -> ValueError:
-        kind = "a float or an array of floats" if self.is_numeric else "one of"
+        kind = "an integer" if self.integer else "a float or an array of floats" if self.is_numeric else "one of"
         where = f"in the range {self.range_text}" if self.is_numeric else self.range_text
         return ValueError(
             f"The {self.name!r} parameter of {owner} must be {what or kind} {where}. Got {value!r} instead."
@@ -96,6 +97,8 @@ class Hyperparameter:
                 if isinstance(choice, bool) and isinstance(value, np.bool_) and bool(value) == choice:
                     return choice
             raise self.error(owner, value)
+        if self.integer:
+            return self._validate_integer(value, owner)
         if isinstance(value, Real) and not isinstance(value, (bool, np.bool_)):
             if not self.contains(float(value)):
                 raise self.error(owner, value)
@@ -106,6 +109,12 @@ class Hyperparameter:
             raise self.error(owner, float(arr[bad][0]), what="a float or an array of floats, every value")
         arr.setflags(write=False)
         return arr
+
+    def _validate_integer(self, value: Any, owner: str) -> int:
+        whole = isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+        if not whole or not self.contains(float(value)):
+            raise self.error(owner, value)
+        return int(value)
 
     def _as_float_array(self, value: Any, owner: str) -> np.ndarray:
         try:

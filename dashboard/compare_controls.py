@@ -1,0 +1,142 @@
+"""The Compare page's settings: its controls (widgets bound to the URL) and how they make a settings object.
+
+URL keys are short and readable: ``scenario``, ``steps``, ``seeds``, ``x0``/``y0`` (start), the scenario's
+own settings (``noise``, ``sigma``, ``pull``, ``batch_size``), and per optimizer family a prefix
+(``sgd``, ``rprop``, ``rms``): ``rms_on`` (enabled), ``rms_n`` (how many configurations) and
+``rms_beta``, ``rms2_beta``, … for the hyperparameters of the first, second, … configuration.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from dashboard.controls import Control, _nice_step, from_declaration
+from dashboard.settings import (
+    FAMILIES,
+    MAX_PER_FAMILY,
+    MAX_SEEDS,
+    MAX_STEPS,
+    PREFIX,
+    CompareSettings,
+    OptimizerConfig,
+    family_defaults,
+)
+from optimizers import REGISTRY
+from scenarios import SCENARIOS, Scenario
+
+DEFAULT_SCENARIO = "minibatch-trap"
+
+SCENARIO = Control("scenario", "Scenario", "choice", DEFAULT_SCENARIO,
+                   "The landscape or data set to race on.", options=tuple(SCENARIOS))
+STEPS = Control("steps", "Steps", "int", 500, f"Updates per run (at most {MAX_STEPS:,}).", low=10,
+                high=MAX_STEPS, step=100)
+SEEDS = Control("seeds", "Seeds", "int", 8, f"Independent runs per configuration, each with its own noise "
+                f"(at most {MAX_SEEDS}); lines show the median and the 25–75 % band.", low=1, high=MAX_SEEDS)
+
+
+def scenario_controls(scenario: Scenario) -> list[Control]:
+    """The scenario's noise or batch settings, and its start point."""
+    (x_lo, x_hi), (y_lo, y_hi) = scenario.bounds
+    xname, yname = scenario.axis_names
+    out = [from_declaration(d, d.name, label=d.name.replace("_", " ")) for d in scenario.settings]
+    out += [
+        Control("x0", f"start {xname}", "slider", scenario.start[0], "Where every run starts.", low=x_lo,
+                high=x_hi, step=_nice_step(x_hi - x_lo)),
+        Control("y0", f"start {yname}", "slider", scenario.start[1], "Where every run starts.", low=y_lo,
+                high=y_hi, step=_nice_step(y_hi - y_lo)),
+    ]
+    return out
+
+
+def family_key(family: str, index: int, name: str) -> str:
+    """``rms_beta`` for the first RMSProp configuration, ``rms2_beta`` for the second, …"""
+    return f"{PREFIX[family]}{'' if index == 0 else index + 1}_{name}"
+
+
+def family_switches(family: str) -> tuple[Control, Control]:
+    p = PREFIX[family]
+    return (
+        Control(f"{p}_on", "race it", "flag", True, f"Include {family} in the race."),
+        Control(f"{p}_n", "configurations", "int", 1, f"Run up to {MAX_PER_FAMILY} configurations of "
+                f"{family} side by side.", low=1, high=MAX_PER_FAMILY),
+    )
+
+
+def config_controls(family: str, index: int) -> list[Control]:
+    defaults = family_defaults(family)
+    return [from_declaration(d, family_key(family, index, d.name), label=d.name.replace("_", " "),
+                             default=defaults[d.name]) for d in REGISTRY[family].hyperparameters]
+
+
+def _parsed(control: Control, raw: dict[str, list[str]]) -> Any:
+    try:
+        return control.parse(raw[control.key][-1])[0]
+    except (KeyError, IndexError, ValueError):
+        return control.default
+
+
+def controls_for_query(raw: dict[str, list[str]]) -> list[Control]:
+    """Every control the page will draw for this raw query (which scenario, how many configurations)."""
+    scenario = SCENARIOS[_parsed(SCENARIO, raw)]
+    out = [SCENARIO, STEPS, SEEDS, *scenario_controls(scenario)]
+    for family in FAMILIES:
+        on, n = family_switches(family)
+        out += [on, n]
+        for index in range(_parsed(n, raw)):
+            out += config_controls(family, index)
+    return out
+
+
+def render() -> CompareSettings:
+    """Draw the settings (sidebar) and return the validated settings they describe."""
+    sidebar = st.sidebar
+    scenario_key = SCENARIO.render(sidebar, on_change=_scenario_changed)
+    scenario = SCENARIOS[scenario_key]
+    all_controls = [SCENARIO]
+    values: dict[str, Any] = {}
+    for control in scenario_controls(scenario):
+        values[control.key] = control.render(sidebar)
+        all_controls.append(control)
+    steps = STEPS.render(sidebar)
+    seeds = SEEDS.render(sidebar)
+    all_controls += [STEPS, SEEDS]
+    configs = []
+    for family in FAMILIES:
+        with sidebar.expander(family, expanded=False):
+            on, count = family_switches(family)
+            enabled = on.render()
+            n = count.render()
+            all_controls += [on, count]
+            for index in range(n):
+                if n > 1:
+                    st.caption(f"Configuration {index + 1}")
+                controls = config_controls(family, index)
+                hyper = {c.key.split("_", 1)[1]: c.render() for c in controls}
+                all_controls += controls
+                if enabled:
+                    configs.append(OptimizerConfig.of(family, **hyper))
+    sidebar.button("Reset to defaults", on_click=_reset, args=(all_controls,), width="stretch")
+    settings_values = {k: values[k] for k in values if k not in ("x0", "y0")}
+    return CompareSettings(
+        scenario=scenario_key,
+        scenario_values=tuple(sorted(settings_values.items())),
+        steps=int(steps),
+        seeds=int(seeds),
+        start=(float(values["x0"]), float(values["y0"])),
+        configs=tuple(configs),
+    )
+
+
+def _scenario_changed() -> None:
+    """A new scenario brings its own start and settings: reset those, keep the optimizers."""
+    for control in scenario_controls(SCENARIOS[st.session_state[SCENARIO.key]]):
+        st.session_state[control.key] = control.default
+
+
+def _reset(controls: list[Control]) -> None:
+    """Every setting back to its default (the scenario's own start and settings included)."""
+    for control in controls:
+        st.session_state[control.key] = control.default
+    _scenario_changed()

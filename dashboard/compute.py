@@ -1,0 +1,72 @@
+"""The cached path from settings to what a page shows: one engine call, frames made once, charts built once.
+
+Keys are the frozen settings objects, so a rerun with unchanged settings reuses everything: the race,
+its frames and its chart. ``max_entries`` keeps the memory bounded on a shared server.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from dashboard import charts, frames, landscape
+from dashboard.settings import CompareSettings
+from scenarios import SCENARIOS, Race, run
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def race(settings: CompareSettings) -> Race:
+    """The engine call for a Compare view (its settings are validated and capped)."""
+    return run(
+        settings.scenario_object(),
+        {label: config.build() for label, config in zip(settings.labels, settings.configs, strict=True)},
+        steps=settings.steps,
+        seeds=settings.seeds,
+        start=settings.start_point(),
+    )
+
+
+@st.cache_data(max_entries=len(SCENARIOS) * 2, show_spinner=False)
+def landscape_frames(scenario_key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Heatmap and contour lines of a scenario's objective (they do not depend on its noise)."""
+    scenario = SCENARIOS[scenario_key]
+    return landscape.heatmap_frame(scenario), landscape.contour_frame(scenario)
+
+
+@dataclass(frozen=True)
+class CompareView:
+    """Everything the Compare page draws, made once per settings."""
+
+    chart: alt.HConcatChart
+    summary: pd.DataFrame
+    diverged: tuple[str, ...]  # one sentence per configuration with diverged runs
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def compare_view(settings: CompareSettings) -> CompareView:
+    result = race(settings)
+    scenario = settings.scenario_object()
+    heatmap, contours = landscape_frames(settings.scenario)
+    steps = frames.drawn_steps(len(result.steps), frames.LINE_POINTS)
+    chart = charts.race_chart(
+        scenario, heatmap, contours,
+        frames.path_frame(result, steps),
+        frames.loss_frame(result, scenario.min_loss, steps),
+        frames.step_frame(result, steps, scenario.axis_names),
+        settings.start_point(), result.labels,
+    )
+    summary = frames.summary_frame(result, scenario)
+    diverged = tuple(
+        f"{row['config']}: {row['diverged']} runs diverged (the first at step {int(row['diverged at'])})."
+        for _, row in summary.iterrows() if row["diverged at"] is not None and pd.notna(row["diverged at"])
+    )
+    return CompareView(chart, summary, diverged)
+
+
+def runs_csv(settings: CompareSettings) -> str:
+    """The CSV of every run, made only when someone downloads it."""
+    result = race(settings)
+    return frames.runs_csv(result, SCENARIOS[settings.scenario].axis_names)

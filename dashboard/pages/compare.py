@@ -1,0 +1,45 @@
+"""Compare: SGD, RProp and RMSProp racing on one landscape under the same noisy gradients."""
+
+import streamlit as st
+
+from dashboard import compare_controls, compute
+from dashboard.controls import sanitize, show_notes
+from scenarios import SCENARIOS
+
+notes = sanitize("compare", compare_controls.controls_for_query)
+settings = compare_controls.render()
+scenario = SCENARIOS[settings.scenario]
+
+st.title("Compare optimizers")
+st.markdown(f"**{scenario.title}.** {scenario.story}")
+show_notes(notes)
+
+if not settings.configs:
+    st.info("Every optimizer is switched off: switch one on in the sidebar to start the race.")
+    st.stop()
+
+with st.spinner("Racing…"):
+    view = compute.compare_view(settings)
+for sentence in view.diverged:
+    st.error(f"Diverged — {sentence} Its path ends where it left the finite numbers.", icon="💥")
+
+st.altair_chart(view.chart, width="content")
+st.caption("Hover a step on the loss chart to mark every run's iterate at that step on the landscape. "
+           "Paths are drawn thinned; every number below uses all steps.")
+
+st.subheader("Summary")
+st.dataframe(
+    view.summary,
+    hide_index=True,
+    column_config={
+        "final loss": st.column_config.NumberColumn(format="%.4g"),
+        "best loss": st.column_config.NumberColumn(format="%.4g"),
+        "steps to reach": st.column_config.NumberColumn(format="%d", help="First step within 1 % of the "
+                                                        "plot's size of a minimum (median over seeds)."),
+        "distance to minimum": st.column_config.NumberColumn(format="%.3g"),
+        "diverged at": st.column_config.NumberColumn(format="%d"),
+    },
+)
+st.download_button("Download all runs (CSV)", data=lambda: compute.runs_csv(settings),
+                   file_name=f"descent-lab-{settings.scenario}.csv", mime="text/csv")
+st.caption("The address bar is the share link: every setting above is in it.")
