@@ -18,6 +18,9 @@ from scenarios import Scenario
 PALETTE = ("#e45756", "#f58518", "#4c78a8", "#54a24b", "#b279a2", "#ff9da6", "#9d755d", "#bab0ac",
            "#eeca3b", "#72b7b2")
 SIZE = 380  # the landscape's side, in pixels
+# Size the plotting area, and add axes and legends around it (Streamlit's default "fit" squeezes the plot
+# to make room for them, which flattens a square landscape).
+PAD = alt.AutoSizeParams(type="pad", contains="padding")
 SIDE_WIDTH = 360
 SIDE_HEIGHT = 165
 
@@ -46,7 +49,8 @@ def landscape_base(scenario: Scenario, heatmap: pd.DataFrame, contours: pd.DataF
         title="f − f_min",
         scale=alt.Scale(scheme="viridis", type="log" if scenario.log_color else "linear"),
         legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=SIZE - 80,
-                          format=".0e" if scenario.log_color else ".2~f", titleOrient="left"),
+                          format=".0e" if scenario.log_color else ".2~f", titleOrient="left", tickCount=4,
+                          labelOverlap=True),
     )
     # Opaque: the cells overlap a little (see landscape.heatmap_frame) and must not darken where they do.
     heat = alt.Chart(heatmap).mark_rect(strokeWidth=0).encode(
@@ -66,8 +70,8 @@ def landscape_base(scenario: Scenario, heatmap: pd.DataFrame, contours: pd.DataF
 
 
 def landscape_chart(scenario: Scenario, heatmap: pd.DataFrame, contours: pd.DataFrame, paths: pd.DataFrame,
-                    start: tuple[float, float], labels: Sequence[str], hover: alt.Parameter | None = None
-                    ) -> alt.LayerChart:
+                    start: tuple[float, float], labels: Sequence[str], hover: alt.Parameter | None = None,
+                    size: int = SIZE) -> alt.LayerChart:
     """The landscape with every run's path (in step order), its start, its end points and, if ``hover``
     is given, the iterates at the hovered step."""
     xs, ys = _axis_scales(scenario)
@@ -97,7 +101,7 @@ def landscape_chart(scenario: Scenario, heatmap: pd.DataFrame, contours: pd.Data
     # within the runs' layers the configuration colours are shared, so there is one legend for them.
     return alt.layer(landscape_base(scenario, heatmap, contours), alt.layer(*runs)).resolve_scale(
         color="independent"
-    ).properties(width=SIZE, height=SIZE, title=scenario.title)
+    ).properties(width=size, height=size, title=scenario.title, autosize=PAD)
 
 
 def loss_chart(losses: pd.DataFrame, labels: Sequence[str], hover: alt.Parameter | None = None) -> alt.LayerChart:
