@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from scenarios import Scenario
@@ -23,6 +24,11 @@ SIZE = 380  # the landscape's side, in pixels
 PAD = alt.AutoSizeParams(type="pad", contains="padding")
 SIDE_WIDTH = 360
 SIDE_HEIGHT = 165
+
+
+def standalone(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """A chart shown on its own: sized by its plotting area (see :data:`PAD`)."""
+    return chart.properties(autosize=PAD)
 
 
 def color_scale(labels: Sequence[str]) -> alt.Scale:
@@ -101,7 +107,7 @@ def landscape_chart(scenario: Scenario, heatmap: pd.DataFrame, contours: pd.Data
     # within the runs' layers the configuration colours are shared, so there is one legend for them.
     return alt.layer(landscape_base(scenario, heatmap, contours), alt.layer(*runs)).resolve_scale(
         color="independent"
-    ).properties(width=size, height=size, title=scenario.title, autosize=PAD)
+    ).properties(width=size, height=size, title=scenario.title)
 
 
 def loss_chart(losses: pd.DataFrame, labels: Sequence[str], hover: alt.Parameter | None = None) -> alt.LayerChart:
@@ -162,3 +168,96 @@ def race_chart(scenario: Scenario, heatmap: pd.DataFrame, contours: pd.DataFrame
     return chart.resolve_scale(color="independent").configure_view(strokeWidth=0).configure_legend(
         labelLimit=260
     )
+
+
+# -- the Sweep page -------------------------------------------------------------------------------------
+
+SWEEP_SIZE = 215
+
+
+def _edges(values: np.ndarray, log: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Cell edges halfway between neighbouring grid values (in log space for log axes)."""
+    v = np.log10(values) if log else np.asarray(values, dtype=float)
+    if len(v) == 1:
+        half = 0.5 if log else max(abs(v[0]) * 0.05, 0.01)
+        lo, hi = v - half, v + half
+    else:
+        mid = (v[1:] + v[:-1]) / 2
+        lo = np.r_[v[0] - (mid[0] - v[0]), mid]
+        hi = np.r_[mid, v[-1] + (v[-1] - mid[-1])]
+    return (10**lo, 10**hi) if log else (lo, hi)
+
+
+def sweep_cells(cells: pd.DataFrame, near_one: bool, log_y: bool) -> pd.DataFrame:
+    """Rectangles for one family's grid: lr edges (log) and the second axis's edges (1 − value, log, for
+    β and momentum; log for ε; linear otherwise), plus a text ``status`` for the tooltip.
+
+    Like the landscape's heatmap, each cell reaches a little into the next (``x3``, ``y3``) so that
+    anti-aliasing leaves no seams; the true outer edges are ``x_edge`` and ``y_edge`` for the scales."""
+    out = cells.copy()
+    lrs = np.unique(cells["lr"])
+    x_lo, x_hi = _edges(lrs, log=True)
+    idx = np.searchsorted(lrs, cells["lr"])
+    out["x"], out["x2"] = x_lo[idx], x_hi[idx] * (x_hi[idx] / x_lo[idx]) ** 0.15
+    ys = np.unique(cells["value"])
+    coord = 1.0 - ys if near_one else ys
+    order = np.argsort(coord)
+    log = near_one or log_y
+    y_lo, y_hi = _edges(coord[order], log=log)
+    pos = order.argsort()[np.searchsorted(ys, cells["value"])]
+    out["y"] = y_lo[pos]
+    out["y2"] = y_hi[pos] * (y_hi[pos] / y_lo[pos]) ** 0.15 if log else y_hi[pos] + 0.15 * (y_hi[pos] - y_lo[pos])
+    out["status"] = np.where(np.isfinite(cells["score"]),
+                             cells["diverged_seeds"].astype(str) + "/" + cells["seeds"].astype(str) + " seeds diverged",
+                             "diverged")
+    out.attrs["x_domain"] = [float(x_lo[0]), float(x_hi[-1])]
+    out.attrs["y_domain"] = [float(y_lo[0]), float(y_hi[-1])]
+    return out
+
+
+def sweep_heatmap(cells: pd.DataFrame, best: pd.DataFrame, family: str, param: str, near_one: bool, log_y: bool,
+                  domain: tuple[float, float], legend: bool = True) -> alt.LayerChart:
+    """One family's grid: score colour (log, shared ``domain``), diverged cells in black, the best cell ringed."""
+    data = sweep_cells(cells, near_one, log_y)
+    x_scale = alt.Scale(type="log", nice=False, domain=data.attrs["x_domain"])
+    y_scale = alt.Scale(type="log" if (near_one or log_y) else "linear", nice=False, zero=False,
+                        domain=data.attrs["y_domain"])
+    data.attrs = {}
+    x = alt.X("x:Q", scale=x_scale, title="learning rate", axis=alt.Axis(format="~e", grid=False, tickCount=4))
+    # β and momentum are drawn on a log scale of 1 − value, labelled with the value itself.
+    y_axis = alt.Axis(grid=False, labelExpr="format(1 - datum.value, '.4~g')") if near_one else alt.Axis(
+        grid=False, format="~g")
+    y = alt.Y("y:Q", scale=y_scale, title=param, axis=y_axis)
+    tooltip = [alt.Tooltip("lr:Q", format=".3~g"), alt.Tooltip("value:Q", title=param, format=".4~g"),
+               alt.Tooltip("score:Q", format=".3e"), alt.Tooltip("status:N")]
+    ok = alt.Chart(data).transform_filter("isValid(datum.score)").mark_rect(strokeWidth=0, clip=True).encode(
+        x=x, x2="x2:Q", y=y, y2="y2:Q", tooltip=tooltip,
+        color=alt.Color("score:Q", scale=alt.Scale(type="log", scheme="viridis", domain=list(domain)),
+                        title="loss − min",
+                        legend=alt.Legend(format=".0e", orient="bottom", direction="horizontal", gradientLength=140,
+                                          tickCount=4) if legend else None),
+    )
+    bad = alt.Chart(data).transform_filter("!isValid(datum.score)").mark_rect(strokeWidth=0, clip=True).encode(
+        x=x, x2="x2:Q", y=y, y2="y2:Q", tooltip=tooltip,
+        color=alt.Color("status:N", scale=alt.Scale(domain=["diverged"], range=["#222222"]), title=None,
+                        legend=alt.Legend(orient="bottom") if legend else None),
+    )
+    mine = best[best["family"] == family].assign(y=lambda d: 1.0 - d["value"] if near_one else d["value"])
+    ring = alt.Chart(mine).mark_point(shape="circle", size=220, color="white", strokeWidth=3, filled=False).encode(
+        x=alt.X("lr:Q", scale=x_scale), y=alt.Y("y:Q", scale=y_scale), tooltip=[
+            alt.Tooltip("lr:Q", format=".3~g"), alt.Tooltip("value:Q", title=param, format=".4~g"),
+            alt.Tooltip("score:Q", format=".3e")])
+    return alt.layer(ok, bad, ring).resolve_scale(color="independent").properties(
+        width=SWEEP_SIZE, height=SWEEP_SIZE, title=family)
+
+
+def sweep_chart(cells: pd.DataFrame, best: pd.DataFrame, axes: dict[str, str], near_one: set[str],
+                log_axes: set[str]) -> alt.HConcatChart:
+    """Every family's heatmap side by side, on one colour scale (the best cells ringed in white)."""
+    finite = cells["score"][np.isfinite(cells["score"])]
+    domain = (float(finite.min()), float(finite.max())) if len(finite) else (1e-16, 1.0)
+    families = list(cells["family"].unique())
+    parts = [sweep_heatmap(cells[cells["family"] == f], best, f, axes[f], axes[f] in near_one, axes[f] in log_axes,
+                           domain, legend=f == families[0]) for f in families]
+    # Each heatmap sets the same explicit colour domain, so one legend (under the first) serves them all.
+    return alt.hconcat(*parts).resolve_scale(color="independent").properties(autosize=PAD)

@@ -82,7 +82,7 @@ class Hyperparameter:
             f"The {self.name!r} parameter of {owner} must be {what or kind} {where}. Got {value!r} instead."
         )
 
-    def validate(self, value: Any, owner: str) -> Any:
+    def validate(self, value: Any, owner: str, what: str | None = None) -> Any:
         """Return ``value`` in canonical form (float, read-only float64 array, or choice), or raise.
 
         Raises:
@@ -101,7 +101,7 @@ class Hyperparameter:
             return self._validate_integer(value, owner)
         if isinstance(value, Real) and not isinstance(value, (bool, np.bool_)):
             if not self.contains(float(value)):
-                raise self.error(owner, value)
+                raise self.error(owner, value, what)
             return float(value)
         arr = self._as_float_array(value, owner)
         bad = ~self.contains(arr)

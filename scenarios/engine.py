@@ -32,6 +32,7 @@ MAX_STEPS = 20_000
 MAX_SEEDS = 256
 MAX_RUNS = 100_000  # optimizer configurations × seeds stepped together
 MAX_RECORDED = 5_000_000  # runs × recorded steps: bounds the memory of one Race (about 32 bytes each)
+MAX_SAMPLES = 50_000_000  # per-step noise or batch values drawn up front (steps × seeds × sample size)
 
 
 @dataclass(frozen=True, eq=False)
@@ -83,7 +84,9 @@ def run(
         seeds: a count (seeds 0 … n−1) or explicit non-negative seed numbers.
         start: the common start point; the scenario's default if None. Must lie within its bounds.
         record_every: record every k-th iterate (and always the first and the last), to bound memory
-            on sweeps; the full loss is then evaluated only where recorded.
+            on sweeps. The full loss is then evaluated only where recorded, so a run whose full loss
+            overflows between recorded steps while its iterate and batch loss stay finite (possible only
+            near 1e308 on the finite-sum problems) is stopped at a recorded step, or not at all.
         progress: called with the fraction done, about twenty times.
 
     Raises:
@@ -104,12 +107,21 @@ def run(
             f"{MAX_RUNS} runs and {MAX_RECORDED} run-steps. Use fewer seeds or steps, or record_every > 1."
         )
 
+    sample_values = (steps + 1) * len(seed_ids) * scenario.problem.sample_size
+    if sample_values > MAX_SAMPLES:
+        raise ValueError(
+            f"This race draws too many samples: {sample_values} values for {steps} steps × {len(seed_ids)} seeds; "
+            f"the limit is {MAX_SAMPLES}. Use fewer steps or seeds, or a smaller batch."
+        )
+
     # Per-step samples, shaped (steps + 1, 1, n_seed, 1 per configuration axis, *sample) to broadcast.
     key = zlib.crc32(scenario.key.encode())
     samples = np.stack([scenario.problem.draw(np.random.default_rng([key, s]), steps) for s in seed_ids], axis=1)
     samples = samples.reshape(samples.shape[:2] + (1,) * len(config) + samples.shape[2:])[:, None]
 
     shape = (len(opts), len(seed_ids), *config)
+    for opt in opts:
+        opt.init(np.zeros((*shape[1:], 2)))  # a hyperparameter array that does not fit the runs fails here
     opts = [_materialised(opt, (*shape[1:], 2)) for opt in opts]
     params = np.broadcast_to(x0, (*shape, 2)).copy()
     states = [opt.init(params[k]) for k, opt in enumerate(opts)]
@@ -141,7 +153,7 @@ def run(
             stepped = [opt.step(params[k], grads[k], states[k], loss=batch_loss[k]) for k, opt in enumerate(opts)]
             params = np.stack([p for p, _ in stepped])
             states = [s for _, s in stepped]
-            if progress is not None and (t + 1) % every == 0:
+            if progress is not None and ((t + 1) % every == 0 or t + 1 == steps):
                 progress((t + 1) / steps)
 
     return Race(

@@ -37,6 +37,8 @@ class Problem:
 
     #: declarations of the problem's adjustable settings (noise, batch size, ...), in display order
     settings: ClassVar[tuple[Hyperparameter, ...]] = ()
+    #: values drawn per step and seed (for the engine's memory check)
+    sample_size: ClassVar[int] = 2
 
     def loss(self, xy: Array) -> Array:
         raise NotImplementedError
@@ -65,9 +67,11 @@ class Problem:
                 raise ValueError(f"{owner} has no setting {name!r}; its settings are: {allowed}.")
         checked = {}
         for name, value in values.items():
+            decl = declared[name]
+            what = None if decl.integer or not decl.is_numeric else "a number"
             if np.ndim(value) != 0:
-                raise declared[name].error(owner, value)
-            checked[name] = declared[name].validate(value, owner)
+                raise decl.error(owner, value, what=what)
+            checked[name] = decl.validate(value, owner, what)
         return dataclasses.replace(self, **checked)
 
 
@@ -193,9 +197,14 @@ class FiniteSum(Problem):
         return (Hyperparameter("batch_size", 10, f"Examples per mini-batch (the data set has {n}).",
                                low=1, high=n, integer=True),)
 
+    @property
+    def sample_size(self) -> int:  # type: ignore[override]
+        return self.batch_size
+
     def indices(self, rng: np.random.Generator, steps: int) -> Array:
+        """Batch indices, shape (steps + 1, batch_size), in the smallest integer type that holds them."""
         n, b = len(self.targets), self.batch_size
-        return shuffled_epochs(rng, n, (steps + 1) * b).reshape(steps + 1, b)
+        return shuffled_epochs(rng, n, (steps + 1) * b).reshape(steps + 1, b).astype(np.min_scalar_type(n - 1))
 
 
 @dataclass(frozen=True, eq=False)

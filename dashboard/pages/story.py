@@ -126,8 +126,9 @@ tutorial = tutorial_run(lr=tut_lr, beta=tut_beta)
 bowl = SCENARIOS["bowl"]
 heatmap, contours = compute.landscape_frames("bowl")
 left, right = st.columns([2, 3])
-left.altair_chart(charts.landscape_chart(bowl, heatmap, contours, frames.path_frame(tutorial), story.TUTORIAL_START,
-                                         tutorial.labels, size=300), width="content")
+left.altair_chart(charts.standalone(charts.landscape_chart(bowl, heatmap, contours, frames.path_frame(tutorial),
+                                                          story.TUTORIAL_START, tutorial.labels, size=300)),
+                  width="content")
 right.code(story.tutorial_table(tutorial), language=None, height=420)
 st.markdown(
     "These are the values `torch.optim.RMSprop(lr=0.01, alpha=0.99, eps=1e-8)` gives from the same start. "
@@ -143,8 +144,8 @@ damping = ravine_damping()
 ravine = SCENARIOS["ravine"]
 r_heat, r_cont = compute.landscape_frames("ravine")
 left, right = st.columns([2, 3])
-left.altair_chart(charts.landscape_chart(ravine, r_heat, r_cont, frames.path_frame(damping), ravine.start,
-                                         damping.labels, size=300), width="content")
+left.altair_chart(charts.standalone(charts.landscape_chart(ravine, r_heat, r_cont, frames.path_frame(damping),
+                                                          ravine.start, damping.labels, size=300)), width="content")
 right.markdown(
     "1. **RMSProp is an adaptive learning-rate method** — each weight's step is lr / (√v + ε): see the step "
     "sizes on the Compare page, and section 3.\n"

@@ -1,6 +1,61 @@
-"""Sweep: every optimizer across its hyperparameter range, so comparisons are fair."""
+"""Sweep: every optimizer across its hyperparameter range, so a comparison is fair."""
 
+import pandas as pd
 import streamlit as st
 
-st.title("Sweep")
-st.info("The hyperparameter sweep is coming next.")
+from dashboard import charts, sweep, sweep_controls
+from dashboard.controls import sanitize, show_notes
+from optimizers import REGISTRY
+
+
+@st.cache_data(max_entries=24, show_spinner=False)
+def family_cells(settings: sweep.SweepSettings, family: str, _progress=None) -> pd.DataFrame:
+    return sweep.run_family(settings, family, _progress)
+
+
+notes = sanitize("sweep", sweep_controls.controls_for_query)
+settings = sweep_controls.render()
+st.title("Sweep: each optimizer at its best")
+st.markdown(
+    "Comparing optimizers at one shared learning rate is unfair: each has its own best range. Here every "
+    "optimizer runs over a whole grid — learning rate against one other hyperparameter — on the same "
+    "noisy gradients, and the colour shows how far above the minimum each cell ended (median over seeds). "
+    "Each optimizer's grid is one call of the vectorised engine."
+)
+show_notes(notes)
+if not settings.families:
+    st.info("Every optimizer is switched off: switch one on in the sidebar.")
+    st.stop()
+
+bar = st.progress(0.0, text="Sweeping…")
+parts = []
+for i, family in enumerate(settings.families):
+    def report(fraction: float, i: int = i, family: str = family) -> None:
+        bar.progress((i + fraction) / len(settings.families), text=f"Sweeping {family}…")
+    parts.append(family_cells(settings, family, report))
+bar.empty()
+cells = pd.concat(parts, ignore_index=True)
+best = sweep.best_rows(cells)
+axes = dict(settings.axes)
+log_axes = {name for f in settings.families for name in [axes[f]] if REGISTRY[f].declaration(name).log}
+st.altair_chart(charts.sweep_chart(cells, best, axes, sweep.NEAR_ONE, log_axes), width="content")
+st.caption("White ring: the best cell of each optimizer. Black: cells where at least half the seeds diverged. "
+           "β and momentum are spread evenly in 1 − value, so 0.9, 0.99 and 0.999 get equal room.")
+
+st.subheader("Best of each")
+if best.empty:
+    st.warning("Every cell diverged: try smaller learning rates.")
+else:
+    table = pd.DataFrame({
+        "optimizer": best["family"],
+        "learning rate": best["lr"],
+        "second hyperparameter": best["param"] + " = " + best["value"].map(lambda v: f"{v:.4g}"),
+        "loss − minimum": best["score"],
+        "diverged cells": [int((~cells.loc[cells["family"] == f, "score"].notna()).sum()) for f in best["family"]],
+        "open": [sweep.compare_link(settings, r.family, r.lr, r.param, r.value) for r in best.itertuples()],
+    })
+    st.dataframe(table, hide_index=True, column_config={
+        "learning rate": st.column_config.NumberColumn(format="%.3g"),
+        "loss − minimum": st.column_config.NumberColumn(format="%.3e"),
+        "open": st.column_config.LinkColumn("Compare page", display_text="open in Compare"),
+    })

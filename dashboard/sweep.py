@@ -1,0 +1,134 @@
+"""The Sweep page's computation: each optimizer over a learning-rate × hyperparameter grid (pure).
+
+A fair comparison gives every optimizer its best settings, not one shared learning rate. For each family
+the whole grid is *one* engine call: the grid's learning rates and second hyperparameter become per-run
+arrays of shape ``(cells, 1)``, stepped together with every seed.
+
+The score of a run is the full loss above the minimum, either at the last step or averaged over the last
+10 % of the steps (sampled every ``record_every`` steps). A cell's score is the median over its seeds,
+where a diverged seed counts as infinitely bad: a cell is *diverged* when at least half its seeds are.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import numpy as np
+import pandas as pd
+
+from dashboard.compare_controls import config_controls, family_key
+from dashboard.controls import Control, log_grid, number_label
+from dashboard.settings import FAMILIES, PREFIX, family_defaults
+from optimizers import REGISTRY
+from scenarios import SCENARIOS, run
+
+MAX_GRID = 40
+MAX_SEEDS = 8
+MAX_STEPS = 500
+GRID_SIZES = (10, 20, 30, 40)
+LR_RANGE = (1e-4, 1.0)
+
+#: The second axis each family may sweep, first one the default.
+SECOND_AXES = {"SGD": ("momentum", "weight_decay"), "RProp": ("eta_plus", "eta_minus"),
+               "RMSProp": ("beta", "momentum", "eps")}
+#: Axes that live close to 1 are spread evenly in 1 − value (0, 0.5, 0.9, 0.99, 0.999 …).
+NEAR_ONE = {"beta", "momentum"}
+METRICS = ("last 10%", "final")
+
+
+@dataclass(frozen=True)
+class SweepSettings:
+    """Everything a sweep's results depend on (the cache key)."""
+
+    scenario: str = "rosenbrock"
+    scenario_values: tuple[tuple[str, Any], ...] = (("noise", "gaussian"), ("sigma", 5.0))
+    families: tuple[str, ...] = FAMILIES
+    axes: tuple[tuple[str, str], ...] = tuple((f, SECOND_AXES[f][0]) for f in FAMILIES)
+    lr_min: float = 1e-4
+    lr_max: float = 1.0
+    grid: int = 20
+    seeds: int = 4
+    steps: int = 200
+    metric: str = "last 10%"
+
+    def axis(self, family: str) -> str:
+        return dict(self.axes)[family]
+
+
+def lr_values(s: SweepSettings) -> np.ndarray:
+    """Up to ``grid`` learning rates on the Compare page's log grid, evenly spread in log space."""
+    grid = [v for v in log_grid(*LR_RANGE) if s.lr_min * (1 - 1e-9) <= v <= s.lr_max * (1 + 1e-9)]
+    pick = np.unique(np.linspace(0, len(grid) - 1, min(s.grid, len(grid))).round().astype(int))
+    return np.asarray(grid)[pick]
+
+
+def second_values(family: str, name: str, count: int) -> np.ndarray:
+    """``count`` values of the second hyperparameter over its slider range, on the slider's own grid."""
+    decl = REGISTRY[family].declaration(name)
+    if decl.log:
+        grid = np.asarray(log_grid(decl.ui_low, decl.ui_high))
+        return grid[np.unique(np.linspace(0, len(grid) - 1, min(count, len(grid))).round().astype(int))]
+    if name in NEAR_ONE:
+        gaps = np.geomspace(1.0, 1.0 - decl.ui_high, count)  # 1 − value from 1 down to 0.001
+        return np.unique(np.round(1.0 - gaps, 3))
+    step = _slider_step(family, name)
+    return np.unique(np.round(np.linspace(decl.ui_low, decl.ui_high, count) / step) * step)
+
+
+def _slider_step(family: str, name: str) -> float:
+    control = next(c for c in config_controls(family, 0) if c.key == family_key(family, 0, name))
+    return control.step or 1e-3
+
+
+def run_family(s: SweepSettings, family: str, progress: Callable[[float], None] | None = None) -> pd.DataFrame:
+    """One engine call for a family's whole grid. One row per cell: ``lr, value, score, diverged`` …"""
+    name = s.axis(family)
+    lrs, values = lr_values(s), second_values(family, name, s.grid)
+    lr_cell, value_cell = (a.ravel() for a in np.meshgrid(lrs, values))
+    hyper = {**family_defaults(family), "lr": lr_cell[:, None], name: value_cell[:, None]}
+    scenario = SCENARIOS[s.scenario].configure(**dict(s.scenario_values))
+    every = max(1, s.steps // 100)
+    race = run(scenario, {family: REGISTRY[family](**hyper)}, steps=s.steps, seeds=s.seeds, record_every=every,
+               progress=progress)
+    gap = race.loss[0] - scenario.min_loss  # (seeds, cells, T)
+    if s.metric == "final":
+        per_seed = gap[..., -1]
+    else:
+        tail = race.steps >= s.steps - max(1, s.steps // 10)
+        per_seed = gap[..., tail].mean(-1)
+    diverged = race.diverged_at[0] >= 0  # (seeds, cells)
+    per_seed = np.where(diverged | ~np.isfinite(per_seed), np.inf, per_seed)
+    score = np.median(per_seed, axis=0)
+    return pd.DataFrame({
+        "family": family,
+        "lr": lr_cell,
+        "param": name,
+        "value": value_cell,
+        "score": np.where(np.isfinite(score), np.maximum(score, 1e-16), np.nan),
+        "diverged_seeds": diverged.sum(axis=0),
+        "seeds": s.seeds,
+    })
+
+
+def best_rows(cells: pd.DataFrame) -> pd.DataFrame:
+    """The best (lowest-score) non-diverged cell of each family."""
+    finite = cells[np.isfinite(cells["score"])].reset_index(drop=True)
+    if finite.empty:
+        return finite
+    return finite.loc[finite.groupby("family", sort=False)["score"].idxmin()].reset_index(drop=True)
+
+
+def compare_link(s: SweepSettings, family: str, lr: float, name: str, value: float) -> str:
+    """The Compare page's URL for one configuration: same scenario, noise, steps and seeds; this family alone."""
+    controls: dict[str, Control] = {c.key: c for c in config_controls(family, 0)}
+    query: dict[str, str] = {"scenario": s.scenario, "steps": str(s.steps), "seeds": str(s.seeds)}
+    query.update({k: str(v) if not isinstance(v, float) else number_label(v) for k, v in s.scenario_values})
+    for other in FAMILIES:
+        if other != family:
+            query[f"{PREFIX[other]}_on"] = "false"
+    query[family_key(family, 0, "lr")] = controls[family_key(family, 0, "lr")].encode(float(lr))
+    query[family_key(family, 0, name)] = controls[family_key(family, 0, name)].encode(float(value))
+    return "/?" + urlencode(query)
