@@ -8,11 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, frames, landscape
+from dashboard import charts, frames, landscape, vega
 from dashboard.settings import CompareSettings
 from scenarios import SCENARIOS, Race, run
 
@@ -33,14 +32,28 @@ def race(settings: CompareSettings) -> Race:
 def landscape_frames(scenario_key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Heatmap and contour lines of a scenario's objective (they do not depend on its noise)."""
     scenario = SCENARIOS[scenario_key]
-    return landscape.heatmap_frame(scenario), landscape.contour_frame(scenario)
+    return frames.compact(landscape.heatmap_frame(scenario)), frames.compact(landscape.contour_frame(scenario))
+
+
+@st.cache_data(max_entries=len(SCENARIOS) * 2, show_spinner=False)
+def landscape_arrow(scenario_key: str) -> dict[str, tuple[str, bytes]]:
+    heatmap, contours = landscape_frames(scenario_key)
+    return {"heatmap": vega.arrow(heatmap), "contours": vega.arrow(contours)}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def race_template(scenario_key: str, start: tuple[float, float], labels: tuple[str, ...]) -> dict:
+    """The Compare chart's structure: it depends only on the scenario, the start and the labels."""
+    names = ("heatmap", "contours", "paths", "losses", "steps")
+    chart = charts.race_chart(SCENARIOS[scenario_key], *map(vega.placeholder, names), start, labels)
+    return vega.template(chart)
 
 
 @dataclass(frozen=True)
 class CompareView:
     """Everything the Compare page draws, made once per settings."""
 
-    chart: alt.HConcatChart
+    chart: dict  # the Vega-Lite spec, datasets as Arrow bytes (see dashboard/vega.py)
     summary: pd.DataFrame
     diverged: tuple[str, ...]  # one sentence per configuration with diverged runs
 
@@ -49,21 +62,19 @@ class CompareView:
 def compare_view(settings: CompareSettings) -> CompareView:
     result = race(settings)
     scenario = settings.scenario_object()
-    heatmap, contours = landscape_frames(settings.scenario)
     steps = frames.drawn_steps(len(result.steps), frames.LINE_POINTS)
-    chart = charts.race_chart(
-        scenario, heatmap, contours,
-        frames.path_frame(result, steps),
-        frames.loss_frame(result, scenario.min_loss, steps),
-        frames.step_frame(result, steps, scenario.axis_names),
-        settings.start_point(), result.labels,
-    )
+    spec = vega.fill(race_template(settings.scenario, settings.start_point(), result.labels), {
+        **landscape_arrow(settings.scenario),
+        "paths": frames.compact(frames.path_frame(result, steps)),
+        "losses": frames.compact(frames.loss_frame(result, scenario.min_loss, steps)),
+        "steps": frames.compact(frames.step_frame(result, steps, scenario.axis_names)),
+    })
     summary = frames.summary_frame(result, scenario)
     diverged = tuple(
         f"{row['config']}: {row['diverged']} runs diverged (the first at step {int(row['diverged at'])})."
         for _, row in summary.iterrows() if row["diverged at"] is not None and pd.notna(row["diverged at"])
     )
-    return CompareView(chart, summary, diverged)
+    return CompareView(spec, summary, diverged)
 
 
 def runs_csv(settings: CompareSettings) -> str:

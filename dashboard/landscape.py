@@ -12,7 +12,7 @@ import pandas as pd
 from scenarios import Scenario
 
 HEATMAP_CELLS = 48  # per side: seamless at the drawn size, ~2,300 rectangles
-CONTOUR_GRID = 160  # per side, for smooth contour lines
+CONTOUR_GRID = 100  # per side, for smooth contour lines
 CONTOUR_LEVELS = 12
 GAP_FLOOR = 1e-12  # the colour of a cell is the gap to the minimum, floored for the log scale
 _OVERLAP = 0.15  # each cell overlaps its neighbours by this fraction, so anti-aliasing leaves no seams

@@ -1,8 +1,9 @@
 """RProp → RMSProp: the tutorial's argument, live, top to bottom."""
 
+import pandas as pd
 import streamlit as st
 
-from dashboard import charts, compute, frames, story, story_charts
+from dashboard import charts, compute, frames, story, story_charts, vega
 from dashboard.controls import Control, from_declaration, sanitize, show_notes
 from optimizers import RMSProp, RProp
 from scenarios import SCENARIOS
@@ -17,11 +18,47 @@ TUT_LR = from_declaration(RMSProp.declaration("lr"), "tut_lr", "step_size (lr)")
 TUT_BETA = from_declaration(RMSProp.declaration("beta"), "tut_beta", "β", default=0.99)
 CONTROLS = [ETA_PLUS, ETA_MINUS, PULL, TRAP_BETA, TRAP_STEPS, TRAP_SEEDS, TUT_LR, TUT_BETA]
 
-clean_signal = st.cache_data(max_entries=32, show_spinner=False)(story.clean_signal)
-trap_race = st.cache_data(max_entries=16, show_spinner=False)(story.trap_race)
-beta_dial = st.cache_data(max_entries=16, show_spinner=False)(story.beta_dial)
-tutorial_run = st.cache_data(max_entries=16, show_spinner=False)(story.tutorial_run)
-ravine_damping = st.cache_data(max_entries=1, show_spinner=False)(story.ravine_damping)
+# Every chart is built once per setting (its spec cached), so an unchanged section costs nothing on a rerun.
+cached = st.cache_data(max_entries=32, show_spinner=False)
+
+
+@cached
+def clean_signal_spec(eta_minus: float, eta_plus: float) -> dict:
+    return vega.to_spec(story_charts.clean_signal_chart(story.clean_signal(eta_minus=eta_minus, eta_plus=eta_plus)))
+
+
+@cached
+def trap_view(settings: story.TrapSettings) -> tuple[dict, dict, pd.DataFrame]:
+    race = story.trap_race(settings)
+    bars = vega.to_spec(story_charts.batch_gradient_chart(story.batch_gradients(settings.pull)))
+    drift = vega.to_spec(story_charts.drift_chart(story.epoch_positions(race), race.labels, -settings.pull / 9))
+    return bars, drift, story.settled(race)
+
+
+@cached
+def dial_spec(pull: float, steps: int, seeds: int) -> dict:
+    dial = story.beta_dial(pull=pull, steps=steps, seeds=seeds)
+    return vega.to_spec(story_charts.beta_dial_chart(dial, ("SGD", "RProp", "RMSProp")))
+
+
+@cached
+def tutorial_view(lr: float, beta: float) -> tuple[dict, str]:
+    race = story.tutorial_run(lr=lr, beta=beta)
+    heatmap, contours = compute.landscape_frames("bowl")
+    chart = charts.landscape_chart(SCENARIOS["bowl"], heatmap, contours, frames.path_frame(race),
+                                   story.TUTORIAL_START, race.labels, size=300)
+    return vega.to_spec(charts.standalone(chart)), story.tutorial_table(race)
+
+
+@cached
+def ravine_spec() -> dict:
+    race = story.ravine_damping()
+    ravine = SCENARIOS["ravine"]
+    heatmap, contours = compute.landscape_frames("ravine")
+    chart = charts.landscape_chart(ravine, heatmap, contours, frames.path_frame(race), ravine.start, race.labels,
+                                   size=300)
+    return vega.to_spec(charts.standalone(chart))
+
 
 notes = sanitize("story", lambda raw: CONTROLS)
 st.title("From RProp to RMSProp")
@@ -55,8 +92,7 @@ right.code(
 c1, c2 = st.columns(2)
 eta_plus = ETA_PLUS.render(c1)
 eta_minus = ETA_MINUS.render(c2)
-st.altair_chart(story_charts.clean_signal_chart(clean_signal(eta_minus=eta_minus, eta_plus=eta_plus)),
-                width="content")
+st.vega_lite_chart(clean_signal_spec(eta_minus, eta_plus), width="content")
 st.caption("One weight of the bowl x² + y², no noise, started at −0.9 with a step of 0.01. The step grows "
            "geometrically until the weight overshoots 0, then halves on every overshoot (PyTorch's variant, "
            "iRprop−, also skips the step right after a flip: the zeros missing from the log plot).")
@@ -78,11 +114,10 @@ steps = TRAP_STEPS.render(c3)
 seeds = TRAP_SEEDS.render(c4)
 settings = story.TrapSettings(pull=pull, steps=int(steps), seeds=int(seeds), rms_beta=rms_beta)
 with st.spinner("Racing…"):
-    race = trap_race(settings)
+    bars, drift, where = trap_view(settings)
 left, right = st.columns([1, 2])
-left.altair_chart(story_charts.batch_gradient_chart(story.batch_gradients(pull)), width="content")
-right.altair_chart(story_charts.drift_chart(story.epoch_positions(race), race.labels, -pull / 9), width="content")
-where = story.settled(race)
+left.vega_lite_chart(bars, width="content")
+right.vega_lite_chart(drift, width="content")
 st.dataframe(where.rename(columns={"x": "settled x", "y": "settled y", "distance": "distance from the minimum"}),
              hide_index=True, column_config={c: st.column_config.NumberColumn(format="%.4f")
                                              for c in ("settled x", "settled y", "distance from the minimum")})
@@ -109,8 +144,7 @@ st.markdown(
     "RProp."
 )
 with st.spinner("Turning the dial…"):
-    dial = beta_dial(pull=pull, steps=int(steps), seeds=int(seeds))
-st.altair_chart(story_charts.beta_dial_chart(dial, ("SGD", "RProp", "RMSProp")), width="content")
+    st.vega_lite_chart(dial_spec(pull, int(steps), int(seeds)), width="content")
 st.caption("Each point: RMSProp (lr 0.01) on the trap, its weight averaged over the last half of the run and "
            "over seeds. Dashed: SGD (lr 0.05) and RProp (defaults) on the same batches.")
 
@@ -122,14 +156,10 @@ st.markdown("The tutorial minimises `f(x, y) = x² + y²` on [−1, 1]² with RM
 c1, c2 = st.columns(2)
 tut_lr = TUT_LR.render(c1)
 tut_beta = TUT_BETA.render(c2)
-tutorial = tutorial_run(lr=tut_lr, beta=tut_beta)
-bowl = SCENARIOS["bowl"]
-heatmap, contours = compute.landscape_frames("bowl")
+bowl_spec, table = tutorial_view(tut_lr, tut_beta)
 left, right = st.columns([2, 3])
-left.altair_chart(charts.standalone(charts.landscape_chart(bowl, heatmap, contours, frames.path_frame(tutorial),
-                                                          story.TUTORIAL_START, tutorial.labels, size=300)),
-                  width="content")
-right.code(story.tutorial_table(tutorial), language=None, height=420)
+left.vega_lite_chart(bowl_spec, width="content")
+right.code(table, language=None, height=420)
 st.markdown(
     "These are the values `torch.optim.RMSprop(lr=0.01, alpha=0.99, eps=1e-8)` gives from the same start. "
     "The table printed in the original tutorial differs because of an index slip: its update reads "
@@ -140,12 +170,8 @@ st.markdown(
 
 # -- 5. The summary, backed ----------------------------------------------------------------------------------
 st.header("5. The tutorial's four points, checked")
-damping = ravine_damping()
-ravine = SCENARIOS["ravine"]
-r_heat, r_cont = compute.landscape_frames("ravine")
 left, right = st.columns([2, 3])
-left.altair_chart(charts.standalone(charts.landscape_chart(ravine, r_heat, r_cont, frames.path_frame(damping),
-                                                          ravine.start, damping.labels, size=300)), width="content")
+left.vega_lite_chart(ravine_spec(), width="content")
 right.markdown(
     "1. **RMSProp is an adaptive learning-rate method** — each weight's step is lr / (√v + ε): see the step "
     "sizes on the Compare page, and section 3.\n"

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, sweep, sweep_controls
+from dashboard import charts, sweep, sweep_controls, vega
 from dashboard.controls import sanitize, show_notes
 from optimizers import REGISTRY
 
@@ -11,6 +11,13 @@ from optimizers import REGISTRY
 @st.cache_data(max_entries=24, show_spinner=False)
 def family_cells(settings: sweep.SweepSettings, family: str, _progress=None) -> pd.DataFrame:
     return sweep.run_family(settings, family, _progress)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def sweep_spec(settings: sweep.SweepSettings, cells: pd.DataFrame, best: pd.DataFrame) -> dict:
+    axes = dict(settings.axes)
+    log_axes = {axes[f] for f in settings.families if REGISTRY[f].declaration(axes[f]).log}
+    return vega.to_spec(charts.sweep_chart(cells, best, axes, sweep.NEAR_ONE, log_axes))
 
 
 notes = sanitize("sweep", sweep_controls.controls_for_query)
@@ -36,9 +43,7 @@ for i, family in enumerate(settings.families):
 bar.empty()
 cells = pd.concat(parts, ignore_index=True)
 best = sweep.best_rows(cells)
-axes = dict(settings.axes)
-log_axes = {name for f in settings.families for name in [axes[f]] if REGISTRY[f].declaration(name).log}
-st.altair_chart(charts.sweep_chart(cells, best, axes, sweep.NEAR_ONE, log_axes), width="content")
+st.vega_lite_chart(sweep_spec(settings, cells, best), width="content")
 st.caption("White ring: the best cell of each optimizer. Black: cells where at least half the seeds diverged. "
            "β and momentum are spread evenly in 1 − value, so 0.9, 0.99 and 0.999 get equal room.")
 
