@@ -64,8 +64,9 @@ def family_switches(family: str) -> tuple[Control, Control]:
     )
 
 
-def config_controls(family: str, index: int) -> list[Control]:
-    defaults = family_defaults(family)
+def config_controls(family: str, index: int, scenario: str | None = None) -> list[Control]:
+    """The widgets of one configuration, defaulting to the family's defaults on ``scenario``."""
+    defaults = family_defaults(family, scenario)
     return [from_declaration(d, family_key(family, index, d.name), label=d.name.replace("_", " "),
                              default=defaults[d.name]) for d in REGISTRY[family].hyperparameters]
 
@@ -79,13 +80,13 @@ def _parsed(control: Control, raw: dict[str, list[str]]) -> Any:
 
 def controls_for_query(raw: dict[str, list[str]]) -> list[Control]:
     """Every control the page will draw for this raw query (which scenario, how many configurations)."""
-    scenario = SCENARIOS[_parsed(SCENARIO, raw)]
-    out = [SCENARIO, STEPS, SEEDS, *scenario_controls(scenario)]
+    key = _parsed(SCENARIO, raw)
+    out = [SCENARIO, STEPS, SEEDS, *scenario_controls(SCENARIOS[key])]
     for family in FAMILIES:
         on, n = family_switches(family)
         out += [on, n]
         for index in range(_parsed(n, raw)):
-            out += config_controls(family, index)
+            out += config_controls(family, index, key)
     return out
 
 
@@ -93,6 +94,7 @@ def render() -> CompareSettings:
     """Draw the settings (sidebar) and return the validated settings they describe."""
     sidebar = st.sidebar
     scenario_key = SCENARIO.render(sidebar, on_change=_scenario_changed)
+    st.session_state[_SHOWN] = scenario_key  # what the callbacks of the next run compare against
     scenario = SCENARIOS[scenario_key]
     all_controls = [SCENARIO]
     values: dict[str, Any] = {}
@@ -112,7 +114,7 @@ def render() -> CompareSettings:
             for index in range(n):
                 if n > 1:
                     st.caption(f"Configuration {index + 1}")
-                controls = config_controls(family, index)
+                controls = config_controls(family, index, scenario_key)
                 hyper = {c.key.split("_", 1)[1]: c.render() for c in controls}
                 all_controls += controls
                 if enabled:
@@ -129,14 +131,30 @@ def render() -> CompareSettings:
     )
 
 
+_SHOWN = "_compare_scenario_shown"
+
+
 def _scenario_changed() -> None:
-    """A new scenario brings its own start and settings: reset those, keep the optimizers."""
-    for control in scenario_controls(SCENARIOS[st.session_state[SCENARIO.key]]):
+    """A new scenario brings its own start and settings (reset those) and its suggested hyperparameters
+    (applied where the widget still holds the previous scenario's default, i.e. the user left it alone)."""
+    new = st.session_state[SCENARIO.key]
+    old = st.session_state.get(_SHOWN, new)
+    for control in scenario_controls(SCENARIOS[new]):
         st.session_state[control.key] = control.default
+    for family in FAMILIES:
+        n = int(st.session_state.get(family_switches(family)[1].key, 1))
+        for index in range(n):
+            pairs = zip(config_controls(family, index, old), config_controls(family, index, new), strict=True)
+            for before, after in pairs:
+                untouched = st.session_state.get(before.key, before.default) == before.default
+                if before.default != after.default and untouched:
+                    st.session_state[after.key] = after.default
 
 
 def _reset(controls: list[Control]) -> None:
     """Every setting back to its default (the scenario's own start and settings included)."""
+    shown = st.session_state.get(_SHOWN)
     for control in controls:
         st.session_state[control.key] = control.default
+    st.session_state[_SHOWN] = shown
     _scenario_changed()

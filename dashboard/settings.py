@@ -31,9 +31,11 @@ SYMBOL = {"lr": "lr", "beta": "β", "eps": "ε", "momentum": "μ", "dampening": 
 DEFAULT_HYPERPARAMS = {"SGD": {"lr": 0.05}, "RProp": {}, "RMSProp": {"lr": 0.01, "beta": 0.99}}
 
 
-def family_defaults(family: str) -> dict[str, Any]:
-    """The starting values of a family's widgets: the declarations' defaults, then ours on top."""
-    return {**REGISTRY[family].defaults(), **DEFAULT_HYPERPARAMS[family]}
+def family_defaults(family: str, scenario: str | None = None) -> dict[str, Any]:
+    """The starting values of a family's widgets: the declarations' defaults, ours on top, and the
+    scenario's suggestions (a smaller SGD learning rate on Rosenbrock, say) on top of those."""
+    suggested = {name: v for f, name, v in SCENARIOS[scenario].suggested if f == family} if scenario else {}
+    return {**REGISTRY[family].defaults(), **DEFAULT_HYPERPARAMS[family], **suggested}
 
 
 @dataclass(frozen=True)

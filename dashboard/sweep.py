@@ -88,7 +88,7 @@ def run_family(s: SweepSettings, family: str, progress: Callable[[float], None] 
     name = s.axis(family)
     lrs, values = lr_values(s), second_values(family, name, s.grid)
     lr_cell, value_cell = (a.ravel() for a in np.meshgrid(lrs, values))
-    hyper = {**family_defaults(family), "lr": lr_cell[:, None], name: value_cell[:, None]}
+    hyper = {**family_defaults(family, s.scenario), "lr": lr_cell[:, None], name: value_cell[:, None]}
     scenario = SCENARIOS[s.scenario].configure(**dict(s.scenario_values))
     every = max(1, s.steps // 100)
     race = run(scenario, {family: REGISTRY[family](**hyper)}, steps=s.steps, seeds=s.seeds, record_every=every,
@@ -123,7 +123,7 @@ def best_rows(cells: pd.DataFrame) -> pd.DataFrame:
 
 def compare_link(s: SweepSettings, family: str, lr: float, name: str, value: float) -> str:
     """The Compare page's URL for one configuration: same scenario, noise, steps and seeds; this family alone."""
-    controls: dict[str, Control] = {c.key: c for c in config_controls(family, 0)}
+    controls: dict[str, Control] = {c.key: c for c in config_controls(family, 0, s.scenario)}
     query: dict[str, str] = {"scenario": s.scenario, "steps": str(s.steps), "seeds": str(s.seeds)}
     query.update({k: str(v) if not isinstance(v, float) else number_label(v) for k, v in s.scenario_values})
     for other in FAMILIES:

@@ -32,6 +32,9 @@ class Scenario:
     start: tuple[float, float]
     axis_names: tuple[str, str] = ("x", "y")
     log_color: bool = False
+    #: (optimizer, hyperparameter, value) that suit this landscape better than the general defaults,
+    #: e.g. a smaller SGD learning rate where the curvature is high (Rosenbrock's reaches ~2,500).
+    suggested: tuple[tuple[str, str, float], ...] = ()
 
     def loss(self, xy: np.ndarray) -> np.ndarray:
         return self.problem.loss(np.asarray(xy, dtype=float))
@@ -136,6 +139,7 @@ _SCENARIOS = [
         minima=((1.0, 1.0),),
         start=(-1.2, 1.0),
         log_color=True,
+        suggested=(("SGD", "lr", 0.001),),
     ),
     Scenario(
         key="himmelblau",
@@ -152,6 +156,7 @@ _SCENARIOS = [
         ),
         start=(-0.5, 0.5),
         log_color=True,
+        suggested=(("SGD", "lr", 0.01),),
     ),
     Scenario(
         key="rastrigin",
@@ -162,6 +167,7 @@ _SCENARIOS = [
         bounds=((-5.12, 5.12), (-5.12, 5.12)),
         minima=((0.0, 0.0),),
         start=(2.2, -1.8),
+        suggested=(("SGD", "lr", 0.002),),
     ),
     Scenario(
         key="saddle",
