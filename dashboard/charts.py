@@ -110,17 +110,21 @@ def landscape_chart(scenario: Scenario, heatmap: pd.DataFrame, contours: pd.Data
     ).properties(width=size, height=size, title=scenario.title)
 
 
-def loss_chart(losses: pd.DataFrame, labels: Sequence[str], hover: alt.Parameter | None = None) -> alt.LayerChart:
-    """The full loss above its minimum per step: median over seeds, and the 25–75 % band (log scale)."""
+def loss_chart(losses: pd.DataFrame, labels: Sequence[str], hover: alt.Parameter | None = None,
+               top: float | None = None) -> alt.LayerChart:
+    """The full loss above its minimum per step: median over seeds, and the 25–75 % band (log scale).
+
+    ``top`` caps the axis (a run on its way to diverging leaves through the top instead of flattening
+    every other line against the bottom)."""
     colors = color_scale(labels)
+    y_scale = alt.Scale(type="log", domainMax=top) if top else alt.Scale(type="log")
     base = alt.Chart(losses).encode(
         x=alt.X("step:Q", title="step"),
         color=alt.Color("config:N", scale=colors, legend=None),
     )
-    band = base.mark_area(opacity=0.18).encode(y=alt.Y("q25:Q", scale=alt.Scale(type="log")), y2="q75:Q")
-    line = base.mark_line(strokeWidth=2).encode(
-        y=alt.Y("median:Q", scale=alt.Scale(type="log"), title="loss − minimum",
-                axis=alt.Axis(format="~e", tickCount=6)),
+    band = base.mark_area(opacity=0.18, clip=True).encode(y=alt.Y("q25:Q", scale=y_scale), y2="q75:Q")
+    line = base.mark_line(strokeWidth=2, clip=True).encode(
+        y=alt.Y("median:Q", scale=y_scale, title="loss − minimum", axis=alt.Axis(format="~e", tickCount=6)),
     )
     layers = [band, line]
     if hover is not None:
@@ -128,18 +132,18 @@ def loss_chart(losses: pd.DataFrame, labels: Sequence[str], hover: alt.Parameter
     return alt.layer(*layers).properties(width=SIDE_WIDTH, height=SIDE_HEIGHT, title="Loss per step")
 
 
-def step_size_chart(steps: pd.DataFrame, labels: Sequence[str], hover: alt.Parameter | None = None
-                    ) -> alt.LayerChart:
-    """The step each configuration took, per coordinate (median over seeds, log scale)."""
+def step_size_chart(steps: pd.DataFrame, labels: Sequence[str], hover: alt.Parameter | None = None,
+                    top: float | None = None, coordinates: Sequence[str] = ("x", "y")) -> alt.LayerChart:
+    """The step each configuration took, per coordinate (median over seeds, log scale), capped at ``top``."""
     colors = color_scale(labels)
+    y_scale = alt.Scale(type="log", domainMax=top) if top else alt.Scale(type="log")
     base = alt.Chart(steps).encode(
         x=alt.X("step:Q", title="step"),
         color=alt.Color("config:N", scale=colors, legend=None),
     )
-    line = base.mark_line(strokeWidth=1.6).encode(
-        y=alt.Y("size:Q", scale=alt.Scale(type="log"), title="|Δθ| per coordinate",
-                axis=alt.Axis(format="~e", tickCount=6)),
-        strokeDash=alt.StrokeDash("coordinate:N", title="coordinate"),
+    line = base.mark_line(strokeWidth=1.6, clip=True).encode(
+        y=alt.Y("size:Q", scale=y_scale, title="|Δθ| per coordinate", axis=alt.Axis(format="~e", tickCount=6)),
+        strokeDash=alt.StrokeDash("coordinate:N", title="coordinate", sort=list(coordinates)),
         detail="coordinate:N",
     )
     layers = [line]
@@ -149,21 +153,35 @@ def step_size_chart(steps: pd.DataFrame, labels: Sequence[str], hover: alt.Param
 
 
 def _hover_layers(base: alt.Chart, field: str, hover: alt.Parameter) -> list[alt.Chart]:
-    """Invisible points that catch the pointer, a rule at the hovered step, and dots on the lines."""
-    catcher = base.mark_point(opacity=0, size=60).encode(y=alt.Y(f"{field}:Q")).add_params(hover)
-    rule = base.mark_rule(color="gray", strokeWidth=1).encode(color=alt.value("gray")).transform_filter(hover)
-    dots = base.mark_point(filled=True, size=40).encode(
-        y=alt.Y(f"{field}:Q"), tooltip=["config:N", "step:Q", alt.Tooltip(f"{field}:Q", format=".3e")]
-    ).transform_filter(hover)
+    """Invisible points that catch the pointer, a rule at the hovered step, and dots on the lines.
+
+    All clipped: a point beyond a capped axis would otherwise stretch the chart's bounds far off-screen."""
+    tooltip = ["config:N", "step:Q", alt.Tooltip(f"{field}:Q", format=".3e")]
+    catcher = base.mark_point(opacity=0, size=60, clip=True).encode(
+        y=alt.Y(f"{field}:Q"), tooltip=tooltip).add_params(hover)
+    rule = base.mark_rule(color="gray", strokeWidth=1, clip=True).encode(
+        color=alt.value("gray")).transform_filter(hover)
+    dots = base.mark_point(filled=True, size=40, clip=True).encode(
+        y=alt.Y(f"{field}:Q"), tooltip=tooltip).transform_filter(hover)
     return [catcher, rule, dots]
 
 
 def race_chart(scenario: Scenario, heatmap: pd.DataFrame, contours: pd.DataFrame, paths: pd.DataFrame,
                losses: pd.DataFrame, steps: pd.DataFrame, start: tuple[float, float],
                labels: Sequence[str]) -> alt.HConcatChart:
-    """The Compare page's chart: landscape | (loss over step size), linked by hovering a step."""
+    """The Compare page's chart: landscape | (loss over step size), linked by hovering a step.
+
+    The loss axis stops at 1,000 × the start's loss gap and the step axis at the plot box's diagonal:
+    beyond those a run has left the picture, and the chart says so by letting it leave."""
     hover = hover_selection()
-    right = alt.vconcat(loss_chart(losses, labels, hover), step_size_chart(steps, labels))
+    (x0, x1), (y0, y1) = scenario.bounds
+    with np.errstate(all="ignore"):
+        start_gap = float(scenario.loss(np.asarray(start)) - scenario.min_loss)
+    loss_top = 1e3 * start_gap if np.isfinite(start_gap) and start_gap > 0 else None
+    right = alt.vconcat(
+        loss_chart(losses, labels, hover, top=loss_top),
+        step_size_chart(steps, labels, top=float(np.hypot(x1 - x0, y1 - y0)), coordinates=scenario.axis_names),
+    )
     chart = alt.hconcat(landscape_chart(scenario, heatmap, contours, paths, start, labels, hover), right)
     return chart.resolve_scale(color="independent").configure_view(strokeWidth=0).configure_legend(
         labelLimit=260

@@ -19,6 +19,8 @@ from scenarios import Race, Scenario
 GAP_FLOOR = 1e-16
 #: At most this many path points in total (all runs together), so the payload stays bounded.
 PATH_POINTS = 4_000
+#: Chart values are clipped to this magnitude before they are sent as float32.
+FLOAT32_LIMIT = 1e38
 #: At most this many steps per line on the loss and step-size charts.
 LINE_POINTS = 300
 
@@ -27,11 +29,12 @@ def compact(frame: pd.DataFrame) -> pd.DataFrame:
     """The same rows in fewer bytes for the browser: float32 numbers, small integers, categorical labels.
 
     Streamlit ships chart data as Arrow; float32 keeps 7 significant digits, plenty to draw, and halves
-    the payload."""
+    the payload. Values beyond float32's range (a run on its way to diverging) are clipped to ±1e38 rather
+    than becoming infinite: far off any chart, but still finite for Vega."""
     out = {}
     for name, column in frame.items():
         if column.dtype.kind == "f":
-            out[name] = column.astype(np.float32)
+            out[name] = column.clip(-FLOAT32_LIMIT, FLOAT32_LIMIT).astype(np.float32)
         elif column.dtype.kind in "iu":
             out[name] = pd.to_numeric(column, downcast="integer")
         elif column.dtype == object or pd.api.types.is_string_dtype(column):
