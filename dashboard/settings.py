@@ -31,6 +31,11 @@ SYMBOL = {"lr": "lr", "beta": "β", "eps": "ε", "momentum": "μ", "dampening": 
 DEFAULT_HYPERPARAMS = {"SGD": {"lr": 0.05}, "RProp": {}, "RMSProp": {"lr": 0.01, "beta": 0.99}}
 
 
+def check_cap(name: str, value: int, low: int, high: int) -> None:
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise ValueError(f"{name!r} must be an integer in [{low}, {high}]. Got {value!r} instead.")
+
+
 def family_defaults(family: str, scenario: str | None = None) -> dict[str, Any]:
     """The starting values of a family's widgets: the declarations' defaults, ours on top, and the
     scenario's suggestions (a smaller SGD learning rate on Rosenbrock, say) on top of those."""
@@ -101,6 +106,14 @@ class CompareSettings:
     configs: tuple[OptimizerConfig, ...] = field(
         default_factory=lambda: tuple(OptimizerConfig.of(f) for f in FAMILIES)
     )
+
+    def __post_init__(self) -> None:
+        """The server's caps hold however the settings were made (widgets, URL or code)."""
+        check_cap("steps", self.steps, 1, MAX_STEPS)
+        check_cap("seeds", self.seeds, 1, MAX_SEEDS)
+        for family in FAMILIES:
+            check_cap(f"configurations of {family}", sum(c.family == family for c in self.configs), 0, MAX_PER_FAMILY)
+        self.scenario_object()  # unknown scenario or bad settings raise ValueError here
 
     def scenario_object(self) -> Scenario:
         return SCENARIOS[self.scenario].configure(**dict(self.scenario_values))

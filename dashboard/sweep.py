@@ -21,7 +21,7 @@ import pandas as pd
 
 from dashboard.compare_controls import config_controls, family_key
 from dashboard.controls import Control, log_grid, number_label
-from dashboard.settings import FAMILIES, PREFIX, family_defaults
+from dashboard.settings import FAMILIES, PREFIX, check_cap, family_defaults
 from optimizers import REGISTRY
 from scenarios import SCENARIOS, run
 
@@ -53,6 +53,22 @@ class SweepSettings:
     seeds: int = 4
     steps: int = 200
     metric: str = "last 10%"
+
+    def __post_init__(self) -> None:
+        """The server's caps hold however the settings were made: grid ≤ 40 × 40, seeds ≤ 8, steps ≤ 500."""
+        if self.grid not in GRID_SIZES:
+            raise ValueError(f"'grid' must be one of {GRID_SIZES}. Got {self.grid!r} instead.")
+        check_cap("seeds", self.seeds, 1, MAX_SEEDS)
+        check_cap("steps", self.steps, 1, MAX_STEPS)
+        if not LR_RANGE[0] <= self.lr_min <= self.lr_max <= LR_RANGE[1]:
+            raise ValueError(f"The learning rates must satisfy {LR_RANGE[0]:g} ≤ lr_min ≤ lr_max ≤ {LR_RANGE[1]:g}. "
+                             f"Got {self.lr_min!r}, {self.lr_max!r} instead.")
+        for family, axis in self.axes:
+            if axis not in SECOND_AXES[family]:
+                raise ValueError(f"{family} can sweep {SECOND_AXES[family]}, not {axis!r}.")
+        if self.metric not in METRICS:
+            raise ValueError(f"'metric' must be one of {METRICS}. Got {self.metric!r} instead.")
+        SCENARIOS[self.scenario].configure(**dict(self.scenario_values))
 
     def axis(self, family: str) -> str:
         return dict(self.axes)[family]

@@ -9,8 +9,8 @@ from optimizers import REGISTRY
 
 
 @st.cache_data(max_entries=24, show_spinner=False)
-def family_cells(settings: sweep.SweepSettings, family: str, _progress=None) -> pd.DataFrame:
-    return sweep.run_family(settings, family, _progress)
+def family_cells(settings: sweep.SweepSettings, family: str) -> pd.DataFrame:
+    return sweep.run_family(settings, family)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -34,12 +34,13 @@ if not settings.families:
     st.info("Every optimizer is switched off: switch one on in the sidebar.")
     st.stop()
 
-bar = st.progress(0.0, text="Sweeping…")
+# Progress between the optimizers' engine calls (an element may not be touched from inside a cached
+# function, so the bar moves per optimizer, not per step).
+bar = st.progress(0.0)
 parts = []
 for i, family in enumerate(settings.families):
-    def report(fraction: float, i: int = i, family: str = family) -> None:
-        bar.progress((i + fraction) / len(settings.families), text=f"Sweeping {family}…")
-    parts.append(family_cells(settings, family, report))
+    bar.progress(i / len(settings.families), text=f"Sweeping {family} ({i + 1} of {len(settings.families)})…")
+    parts.append(family_cells(settings, family))
 bar.empty()
 cells = pd.concat(parts, ignore_index=True)
 best = sweep.best_rows(cells)
