@@ -15,9 +15,22 @@ import pandas as pd
 
 from scenarios import Scenario
 
-# Tableau 10, reordered so the first three (the default SGD, RProp, RMSProp) contrast on the heatmap.
-PALETTE = ("#e45756", "#f58518", "#4c78a8", "#54a24b", "#b279a2", "#ff9da6", "#9d755d", "#bab0ac",
-           "#eeca3b", "#72b7b2")
+# Okabe & Ito's colour-blind-safe palette, ordered so the default three (SGD, RProp, RMSProp) stand
+# apart from each other and from the pale heatmap beneath them.
+PALETTE = ("#D55E00", "#0072B2", "#CC79A7", "#009E73", "#E69F00", "#56B4E9", "#000000", "#882255",
+           "#999999", "#F0E442")
+# Viridis (perceptually uniform) washed halfway to white: still ordered in lightness, and pale enough
+# for the coloured paths on top of it to stay readable.
+VIRIDIS = ("#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58",
+           "#b5de2b", "#fde725")
+
+
+def _washed(hex_color: str, amount: float = 0.45) -> str:
+    rgb = [int(hex_color[i:i + 2], 16) for i in (1, 3, 5)]
+    return "#" + "".join(f"{round(c + (255 - c) * amount):02x}" for c in rgb)
+
+
+HEATMAP_RANGE = [_washed(c) for c in VIRIDIS]
 SIZE = 380  # the landscape's side, in pixels
 # Size the plotting area, and add axes and legends around it (Streamlit's default "fit" squeezes the plot
 # to make room for them, which flattens a square landscape).
@@ -53,7 +66,7 @@ def landscape_base(scenario: Scenario, heatmap: pd.DataFrame, contours: pd.DataF
     color = alt.Color(
         "gap:Q",
         title="f − f_min",
-        scale=alt.Scale(scheme="viridis", type="log" if scenario.log_color else "linear"),
+        scale=alt.Scale(range=HEATMAP_RANGE, type="log" if scenario.log_color else "linear"),
         legend=alt.Legend(orient="bottom", direction="horizontal", gradientLength=SIZE - 80,
                           format=".0e" if scenario.log_color else ".2~f", titleOrient="left", tickCount=4,
                           labelOverlap=True),
@@ -64,11 +77,11 @@ def landscape_base(scenario: Scenario, heatmap: pd.DataFrame, contours: pd.DataF
         y=alt.Y("y:Q", scale=ys, title=yname, axis=alt.Axis(grid=False)), y2="y2:Q",
         color=color, tooltip=alt.value(None),
     )
-    lines = alt.Chart(contours).mark_line(color="white", strokeWidth=0.7, opacity=0.55, clip=True).encode(
+    lines = alt.Chart(contours).mark_line(color="white", strokeWidth=0.8, opacity=0.7, clip=True).encode(
         x=alt.X("x:Q", scale=xs), y=alt.Y("y:Q", scale=ys), detail="line:N", order="order:Q",
     )
     minima = pd.DataFrame(scenario.minima, columns=["x", "y"])
-    stars = alt.Chart(minima).mark_point(shape="cross", size=110, color="white", strokeWidth=2.5, filled=True).encode(
+    stars = alt.Chart(minima).mark_point(shape="cross", size=120, color="black", strokeWidth=1, filled=True).encode(
         x=alt.X("x:Q", scale=xs), y=alt.Y("y:Q", scale=ys), tooltip=[alt.Tooltip("x:Q", format=".4g"),
                                                                   alt.Tooltip("y:Q", format=".4g")],
     )
