@@ -7,6 +7,7 @@ iterate on the landscape inside the browser, without a round trip to the server.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import altair as alt
@@ -191,10 +192,15 @@ def race_chart(scenario: Scenario, heatmap: pd.DataFrame, contours: pd.DataFrame
     with np.errstate(all="ignore"):
         start_gap = float(scenario.loss(np.asarray(start)) - scenario.min_loss)
     loss_top = 1e3 * start_gap if np.isfinite(start_gap) and start_gap > 0 else None
-    right = alt.vconcat(
-        loss_chart(losses, labels, hover, top=loss_top),
-        step_size_chart(steps, labels, top=float(np.hypot(x1 - x0, y1 - y0)), coordinates=scenario.axis_names),
-    )
+    with warnings.catch_warnings():
+        # One hover parameter serves both side charts: Altair merges the two identical definitions into one
+        # (and says so in a UserWarning), which is exactly the link we want.
+        warnings.filterwarnings("ignore", "Automatically deduplicated selection parameter", UserWarning)
+        right = alt.vconcat(
+            loss_chart(losses, labels, hover, top=loss_top),
+            step_size_chart(steps, labels, hover, top=float(np.hypot(x1 - x0, y1 - y0)),
+                            coordinates=scenario.axis_names),
+        )
     chart = alt.hconcat(landscape_chart(scenario, heatmap, contours, paths, start, labels, hover), right)
     return chart.resolve_scale(color="independent").configure_view(strokeWidth=0).configure_legend(
         labelLimit=260

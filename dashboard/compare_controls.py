@@ -38,16 +38,43 @@ SEEDS = Control("seeds", "Seeds", "int", 8, f"Independent runs per configuration
 
 def scenario_controls(scenario: Scenario) -> list[Control]:
     """The scenario's noise or batch settings, and its start point."""
+    return [from_declaration(d, d.name, label=d.name.replace("_", " ")) for d in scenario.settings]
+
+
+def start_controls(scenario: Scenario) -> list[Control]:
+    """The start point, within the scenario's plot box (``x0``, ``y0`` in the URL)."""
     (x_lo, x_hi), (y_lo, y_hi) = scenario.bounds
     xname, yname = scenario.axis_names
-    out = [from_declaration(d, d.name, label=d.name.replace("_", " ")) for d in scenario.settings]
-    out += [
+    return [
         Control("x0", f"start {xname}", "slider", scenario.start[0], "Where every run starts.", low=x_lo,
                 high=x_hi, step=_nice_step(x_hi - x_lo)),
         Control("y0", f"start {yname}", "slider", scenario.start[1], "Where every run starts.", low=y_lo,
                 high=y_hi, step=_nice_step(y_hi - y_lo)),
     ]
-    return out
+
+
+def render_start(scenario: Scenario, container: Any) -> tuple[float, float]:
+    """The start sliders, kept in the URL by hand rather than by ``bind``.
+
+    Their range is the scenario's box, so a new scenario makes them new widgets, and a bound widget is
+    re-seeded from the URL — the old scenario's start would win over the new one's. Unbound, their
+    session keys are per scenario and ``x0``/``y0`` are ordinary query parameters, which the page may
+    write and delete: a scenario switch or a reset simply deletes them."""
+    point = []
+    for control in start_controls(scenario):
+        key = f"_{control.key}_{scenario.key}"
+        if key not in st.session_state:
+            raw = st.query_params.get_all(control.key)
+            st.session_state[key] = control.parse(raw[-1])[0] if raw else control.default
+        value = container.slider(control.label, min_value=float(control.low), max_value=float(control.high),
+                                 step=control.step, format="%g", key=key, help=control.help)
+        if value == control.default:
+            if control.key in st.query_params:
+                del st.query_params[control.key]
+        elif st.query_params.get(control.key) != control.encode(value):
+            st.query_params[control.key] = control.encode(value)
+        point.append(float(value))
+    return point[0], point[1]
 
 
 def family_key(family: str, index: int, name: str) -> str:
@@ -81,7 +108,7 @@ def _parsed(control: Control, raw: dict[str, list[str]]) -> Any:
 def controls_for_query(raw: dict[str, list[str]]) -> list[Control]:
     """Every control the page will draw for this raw query (which scenario, how many configurations)."""
     key = _parsed(SCENARIO, raw)
-    out = [SCENARIO, STEPS, SEEDS, *scenario_controls(SCENARIOS[key])]
+    out = [SCENARIO, STEPS, SEEDS, *scenario_controls(SCENARIOS[key]), *start_controls(SCENARIOS[key])]
     for family in FAMILIES:
         on, n = family_switches(family)
         out += [on, n]
@@ -101,6 +128,7 @@ def render() -> CompareSettings:
     for control in scenario_controls(scenario):
         values[control.key] = control.render(sidebar)
         all_controls.append(control)
+    start = render_start(scenario, sidebar)
     steps = STEPS.render(sidebar)
     seeds = SEEDS.render(sidebar)
     all_controls += [STEPS, SEEDS]
@@ -118,17 +146,32 @@ def render() -> CompareSettings:
                 hyper = {c.key.split("_", 1)[1]: c.render() for c in controls}
                 all_controls += controls
                 if enabled:
-                    configs.append(OptimizerConfig.of(family, **hyper))
+                    configs.append(consistent(family, hyper))
     sidebar.button("Reset to defaults", on_click=_reset, args=(all_controls,), width="stretch")
-    settings_values = {k: values[k] for k in values if k not in ("x0", "y0")}
     return CompareSettings(
         scenario=scenario_key,
-        scenario_values=tuple(sorted(settings_values.items())),
+        scenario_values=tuple(sorted(values.items())),
         steps=int(steps),
         seeds=int(seeds),
-        start=(float(values["x0"]), float(values["y0"])),
+        start=start,
         configs=tuple(configs),
     )
+
+
+def consistent(family: str, hyper: dict[str, Any]) -> OptimizerConfig:
+    """The configuration, with the two rules that tie hyperparameters together kept.
+
+    Each widget is valid on its own, but Nesterov momentum needs momentum > 0 and no dampening, and
+    RProp's smallest step may not exceed its largest. Rather than fail, run the nearest valid
+    configuration and say what was changed."""
+    if family == "SGD" and hyper["nesterov"] and (hyper["momentum"] <= 0 or hyper["dampening"] != 0):
+        hyper = {**hyper, "nesterov": False}
+        st.warning("SGD's nesterov needs momentum > 0 and dampening 0: SGD runs without Nesterov momentum.",
+                   icon="⚠️")
+    if family == "RProp" and hyper["step_min"] > hyper["step_max"]:
+        hyper = {**hyper, "step_min": hyper["step_max"], "step_max": hyper["step_min"]}
+        st.warning("RProp's step_min exceeded its step_max: the two are swapped.", icon="⚠️")
+    return OptimizerConfig.of(family, **hyper)
 
 
 _SHOWN = "_compare_scenario_shown"
@@ -141,6 +184,10 @@ def _scenario_changed() -> None:
     old = st.session_state.get(_SHOWN, new)
     for control in scenario_controls(SCENARIOS[new]):
         st.session_state[control.key] = control.default
+    for control in start_controls(SCENARIOS[new]):
+        st.session_state.pop(f"_{control.key}_{new}", None)
+        if control.key in st.query_params:
+            del st.query_params[control.key]
     for family in FAMILIES:
         n = int(st.session_state.get(family_switches(family)[1].key, 1))
         for index in range(n):

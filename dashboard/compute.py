@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -62,7 +63,9 @@ class CompareView:
 def compare_view(settings: CompareSettings) -> CompareView:
     result = race(settings)
     scenario = settings.scenario_object()
-    steps = frames.drawn_steps(len(result.steps), frames.LINE_POINTS)
+    # The same thinned steps on every chart (so a hovered step exists on all), plus the last finite step
+    # of every diverged run (so its lines end where it left).
+    steps = np.union1d(frames.drawn_steps(len(result.steps), frames.LINE_POINTS), frames.last_finite(result))
     spec = vega.fill(race_template(settings.scenario, settings.start_point(), result.labels), {
         **landscape_arrow(settings.scenario),
         "paths": frames.compact(frames.path_frame(result, steps)),

@@ -167,7 +167,7 @@ def _nice_step(span: float) -> float:
 
 def literal(text: str, limit: int = 40) -> str:
     """Show untrusted text safely inside markdown: truncated, in a code span (no HTML, no links)."""
-    flat = " ".join(str(text).split())
+    flat = " ".join(str(text).split()) or "(empty)"
     if len(flat) > limit:
         flat = flat[: limit - 1] + "…"
     return "`" + flat.replace("`", "ʼ") + "`"

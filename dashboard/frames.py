@@ -82,7 +82,8 @@ def path_frame(race: Race, steps: np.ndarray | None = None) -> pd.DataFrame:
     """Each run's path: columns ``config, seed, step, x, y``, in step order, finite points only.
 
     ``steps`` are indices into ``race.steps`` (default: every recorded step). With many runs the points
-    per path are thinned further, so that all paths together stay within :data:`PATH_POINTS`.
+    per path are thinned further, so that all paths together stay within :data:`PATH_POINTS`. A diverged
+    run's last finite iterate is always kept: its path ends where it left.
     """
     params = _runs(race)
     n_opt, n_seed, n_t, _ = params.shape
@@ -98,7 +99,22 @@ def path_frame(race: Race, steps: np.ndarray | None = None) -> pd.DataFrame:
         "x": xy[..., 0].ravel(),
         "y": xy[..., 1].ravel(),
     })
+    # A diverged run's last finite iterate, wherever it falls between the drawn steps.
+    k, s = np.nonzero(race.diverged_at > 0)
+    last = np.searchsorted(race.steps, race.diverged_at[k, s]) - 1
+    ends = pd.DataFrame({"config": np.array(race.labels, dtype=object)[k], "seed": np.array(race.seeds)[s],
+                         "step": race.steps[last], "x": params[k, s, last, 0], "y": params[k, s, last, 1]})
+    frame = pd.concat([frame, ends[~np.isin(last, idx)]], ignore_index=True)
+    order = {label: i for i, label in enumerate(race.labels)}
+    frame = frame.sort_values(["seed", "step"], kind="stable").sort_values(
+        "config", key=lambda c: c.map(order), kind="stable")
     return frame[np.isfinite(frame["x"]) & np.isfinite(frame["y"])].reset_index(drop=True)
+
+
+def last_finite(race: Race) -> np.ndarray:
+    """Indices into ``race.steps`` of each diverged run's last finite iterate (one per distinct step)."""
+    diverged = race.diverged_at[race.diverged_at > 0]
+    return np.unique(np.searchsorted(race.steps, diverged) - 1)
 
 
 def loss_frame(race: Race, min_loss: float, steps: np.ndarray) -> pd.DataFrame:

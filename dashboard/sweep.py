@@ -19,8 +19,8 @@ from urllib.parse import urlencode
 import numpy as np
 import pandas as pd
 
-from dashboard.compare_controls import config_controls, family_key
-from dashboard.controls import Control, log_grid, number_label
+from dashboard.compare_controls import config_controls, family_key, scenario_controls
+from dashboard.controls import Control, log_grid
 from dashboard.settings import FAMILIES, PREFIX, check_cap, family_defaults
 from optimizers import REGISTRY
 from scenarios import SCENARIOS, run
@@ -44,7 +44,7 @@ class SweepSettings:
     """Everything a sweep's results depend on (the cache key)."""
 
     scenario: str = "rosenbrock"
-    scenario_values: tuple[tuple[str, Any], ...] = (("noise", "gaussian"), ("sigma", 5.0))
+    scenario_values: tuple[tuple[str, Any], ...] = (("noise", "gaussian"), ("sigma", 5.0))  # Rosenbrock's scale
     families: tuple[str, ...] = FAMILIES
     axes: tuple[tuple[str, str], ...] = tuple((f, SECOND_AXES[f][0]) for f in FAMILIES)
     lr_min: float = 1e-4
@@ -75,10 +75,24 @@ class SweepSettings:
 
 
 def lr_values(s: SweepSettings) -> np.ndarray:
-    """Up to ``grid`` learning rates on the Compare page's log grid, evenly spread in log space."""
+    """Up to ``grid`` learning rates on the Compare page's log grid, evenly spread in log space, keeping
+    the powers of ten (0.001, 0.01, …) that people look for."""
     grid = [v for v in log_grid(*LR_RANGE) if s.lr_min * (1 - 1e-9) <= v <= s.lr_max * (1 + 1e-9)]
-    pick = np.unique(np.linspace(0, len(grid) - 1, min(s.grid, len(grid))).round().astype(int))
-    return np.asarray(grid)[pick]
+    return np.asarray(grid)[spread(grid, s.grid)]
+
+
+def spread(values: list[float], count: int) -> np.ndarray:
+    """Indices of up to ``count`` of ``values``, evenly spread, the first and last always among them and
+    every power of ten kept too (each takes the place of the nearest other pick)."""
+    pick = set(np.linspace(0, len(values) - 1, min(count, len(values))).round().astype(int).tolist())
+    decades = {i for i, v in enumerate(values) if np.isclose(np.log10(v), round(np.log10(v)))}
+    fixed = decades | {0, len(values) - 1}
+    for i in sorted(decades - pick):
+        others = sorted(pick - fixed, key=lambda j: abs(j - i))
+        if others:
+            pick.remove(others[0])
+            pick.add(i)
+    return np.array(sorted(pick))
 
 
 def second_values(family: str, name: str, count: int) -> np.ndarray:
@@ -91,7 +105,8 @@ def second_values(family: str, name: str, count: int) -> np.ndarray:
         gaps = np.geomspace(1.0, 1.0 - decl.ui_high, count)  # 1 − value from 1 down to 0.001
         return np.unique(np.round(1.0 - gaps, 3))
     step = _slider_step(family, name)
-    return np.unique(np.round(np.linspace(decl.ui_low, decl.ui_high, count) / step) * step)
+    digits = max(0, -int(np.floor(np.log10(step))))
+    return np.unique(np.round(np.round(np.linspace(decl.ui_low, decl.ui_high, count) / step) * step, digits))
 
 
 def _slider_step(family: str, name: str) -> float:
@@ -141,7 +156,8 @@ def compare_link(s: SweepSettings, family: str, lr: float, name: str, value: flo
     """The Compare page's URL for one configuration: same scenario, noise, steps and seeds; this family alone."""
     controls: dict[str, Control] = {c.key: c for c in config_controls(family, 0, s.scenario)}
     query: dict[str, str] = {"scenario": s.scenario, "steps": str(s.steps), "seeds": str(s.seeds)}
-    query.update({k: str(v) if not isinstance(v, float) else number_label(v) for k, v in s.scenario_values})
+    scenario = {c.key: c for c in scenario_controls(SCENARIOS[s.scenario])}
+    query.update({k: scenario[k].encode(v) for k, v in s.scenario_values})
     for other in FAMILIES:
         if other != family:
             query[f"{PREFIX[other]}_on"] = "false"

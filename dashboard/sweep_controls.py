@@ -34,13 +34,12 @@ def scenario_with_default_noise(key: str) -> list[Control]:
     """The scenario's controls, with the sweep's default noise (a sweep without noise hides the point)."""
     out = []
     for c in scenario_controls(SCENARIOS[key]):
-        if c.key in ("x0", "y0"):
-            continue
         if c.key == "noise":
             c = Control(c.key, c.label, c.kind, "gaussian", c.help, options=c.options)
-        if c.key == "sigma":  # a tenth of the slider's range: noisy, but not noise alone
-            c = Control(c.key, c.label, c.kind, float(f"{c.high / 10:.2g}"), c.help, low=c.low, high=c.high,
-                        step=c.step)
+        if c.key == "sigma":  # the landscape's own noise scale: noisy, but not noise alone
+            scale = SCENARIOS[key].problem.noise_scale
+            c = Control(c.key, c.label, c.kind, scale, c.help, options=tuple(sorted({*c.options, scale})),
+                        format=c.format)
         out.append(c)
     return out
 

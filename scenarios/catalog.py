@@ -101,7 +101,7 @@ _SCENARIOS = [
         story="The tutorial's worked example: `f(x, y) = x² + y²` on [−1, 1]², started from "
               "(−0.16595599, 0.44064899) as `numpy.random.seed(1)` gives it. Every method gets there; "
               "add noise to see which ones stay.",
-        problem=Landscape(ls.bowl, ls.bowl_grad, sigma_ui_high=2.0),
+        problem=Landscape(ls.bowl, ls.bowl_grad, noise_scale=0.2),
         bounds=((-1.0, 1.0), (-1.0, 1.0)),
         minima=((0.0, 0.0),),
         start=(-0.16595599, 0.44064899),
@@ -111,7 +111,7 @@ _SCENARIOS = [
         title="Ravine (axis-aligned)",
         story=_RAVINE_STORY + " Here the valley runs along an axis, so a per-coordinate step size "
               "(RProp, RMSProp) can undo the bad conditioning.",
-        problem=Landscape(*ls.quadratic(ls.ravine_hessian(0.0)), sigma_ui_high=5.0),
+        problem=Landscape(*ls.quadratic(ls.ravine_hessian(0.0)), noise_scale=0.5),
         bounds=((-3.0, 3.0), (-3.0, 3.0)),
         minima=((0.0, 0.0),),
         start=(-2.5, 1.5),
@@ -122,7 +122,7 @@ _SCENARIOS = [
         title="Ravine (rotated 45°)",
         story=_RAVINE_STORY + " Rotated by 45°, the valley no longer follows a coordinate: a per-coordinate "
               "step size cannot fix the conditioning any more, and the adaptive methods lose their edge.",
-        problem=Landscape(*ls.quadratic(ls.ravine_hessian(45.0)), sigma_ui_high=5.0),
+        problem=Landscape(*ls.quadratic(ls.ravine_hessian(45.0)), noise_scale=0.5),
         bounds=((-3.0, 3.0), (-3.0, 3.0)),
         minima=((0.0, 0.0),),
         start=(-2.5, 1.5),
@@ -134,7 +134,7 @@ _SCENARIOS = [
         story="`f = (1 − x)² + 100 (y − x²)²`: a curved, narrow valley whose floor is easy to find and hard "
               "to follow to the minimum at (1, 1). Gradients range over four orders of magnitude, which "
               "plain SGD handles badly and sign-based steps ignore.",
-        problem=Landscape(ls.rosenbrock, ls.rosenbrock_grad, sigma_ui_high=50.0),
+        problem=Landscape(ls.rosenbrock, ls.rosenbrock_grad, noise_scale=5.0),
         bounds=((-2.0, 2.0), (-1.0, 3.0)),
         minima=((1.0, 1.0),),
         start=(-1.2, 1.0),
@@ -146,7 +146,7 @@ _SCENARIOS = [
         title="Himmelblau (four minima)",
         story="`f = (x² + y − 11)² + (x + y² − 7)²` has four minima, all with `f = 0`. Which one a method "
               "finds depends on its first few steps, so noise and step-size rules decide the destination.",
-        problem=Landscape(ls.himmelblau, ls.himmelblau_grad, sigma_ui_high=50.0),
+        problem=Landscape(ls.himmelblau, ls.himmelblau_grad, noise_scale=5.0),
         bounds=((-5.0, 5.0), (-5.0, 5.0)),
         minima=(
             (3.0, 2.0),
@@ -163,7 +163,7 @@ _SCENARIOS = [
         title="Rastrigin (many local minima)",
         story="A bowl covered in a lattice of ripples, each a local minimum; the global one is at the "
               "origin. Small steps get caught in the nearest ripple; large or noisy ones may hop across.",
-        problem=Landscape(ls.rastrigin, ls.rastrigin_grad, sigma_ui_high=50.0),
+        problem=Landscape(ls.rastrigin, ls.rastrigin_grad, noise_scale=5.0),
         bounds=((-5.12, 5.12), (-5.12, 5.12)),
         minima=((0.0, 0.0),),
         start=(2.2, -1.8),
@@ -175,7 +175,7 @@ _SCENARIOS = [
         story="`f = x² + y⁴/4 − y²/2`: a saddle at the origin between two valleys at (0, ±1). Started just "
               "off the ridge, the gradient across it is tiny: SGD, which scales its step by the gradient, "
               "crawls; RProp and RMSProp, which normalise it, walk off at once.",
-        problem=Landscape(ls.saddle, ls.saddle_grad, sigma_ui_high=1.0),
+        problem=Landscape(ls.saddle, ls.saddle_grad, noise_scale=0.1),
         bounds=((-1.5, 1.5), (-1.5, 1.5)),
         minima=((0.0, 1.0), (0.0, -1.0)),
         start=(-1.2, 0.001),

@@ -98,15 +98,16 @@ class Landscape(Problem):
     gradient: Callable[[Array], Array]
     noise: str = "none"
     sigma: float = 0.0
-    sigma_ui_high: float = 5.0  # a sensible top for the σ slider on this landscape
+    noise_scale: float = 0.5  # a σ that is clearly felt on this landscape without drowning its gradient
 
     @property
     def settings(self) -> tuple[Hyperparameter, ...]:  # type: ignore[override]
         return (
             Hyperparameter("noise", "none", "Additive gradient noise: none, Gaussian, or skewed "
                            "(small pushes one way, rare large ones the other, mean zero).", choices=NOISE_KINDS),
-            Hyperparameter("sigma", 0.0, "Standard deviation σ of the gradient noise, per coordinate.",
-                           low=0.0, high=1e4, ui_high=self.sigma_ui_high),
+            Hyperparameter("sigma", 0.0, "Standard deviation σ of the gradient noise, per coordinate "
+                           f"(about {self.noise_scale:g} is clearly felt here).",
+                           low=0.0, high=1e4, log=True, ui_low=0.01, ui_high=100.0),
         )
 
     def loss(self, xy: Array) -> Array:

@@ -21,8 +21,10 @@ def readme_commands() -> list[str]:
 
 def test_readme_opens_with_the_run_and_the_test_command():
     run, test = readme_commands()[:2]
-    assert run.startswith("pip install -r requirements.txt") and "streamlit run streamlit_app.py" in run
-    assert test.startswith("pip install -r requirements-dev.txt") and "pytest" in test
+    assert run.startswith("pip install -r requirements.txt")
+    assert "streamlit run streamlit_app.py" in run
+    assert test.startswith("pip install -r requirements-dev.txt")
+    assert "pytest" in test
 
 
 def test_ci_runs_the_readmes_test_command_verbatim():

@@ -35,7 +35,8 @@ st.dataframe(
         "final loss": st.column_config.NumberColumn(format="%.4g"),
         "best loss": st.column_config.NumberColumn(format="%.4g"),
         "steps to reach": st.column_config.NumberColumn(format="%d", help="First step within 1 % of the "
-                                                        "plot's size of a minimum (median over seeds)."),
+                                                        "plot's size of a minimum: the median over the seeds "
+                                                        "that got there (see 'reached')."),
         "distance to minimum": st.column_config.NumberColumn(format="%.3g"),
         "diverged at": st.column_config.NumberColumn(format="%d"),
     },

@@ -50,7 +50,7 @@ def strongest(key: str) -> tuple[tuple[str, object], ...]:
         if control.key == "noise":
             values["noise"] = "skewed"
         elif control.key in ("sigma", "pull"):
-            values[control.key] = control.high
+            values[control.key] = control.options[-1] if control.kind == "options" else control.high
         elif control.key == "batch_size":
             values["batch_size"] = 1
     return tuple(sorted(values.items()))

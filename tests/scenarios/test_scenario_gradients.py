@@ -61,7 +61,7 @@ def stream_cases():
         if isinstance(problem, Landscape):
             cases.append((f"{key}-none", sc))
             for noise in ("gaussian", "skewed"):
-                cases.append((f"{key}-{noise}", sc.configure(noise=noise, sigma=problem.sigma_ui_high)))
+                cases.append((f"{key}-{noise}", sc.configure(noise=noise, sigma=10 * problem.noise_scale)))
         elif key == "minibatch-trap":
             cases += [(f"{key}-pull{p}", sc.configure(pull=p)) for p in (0.9, 3.0)]
         else:
