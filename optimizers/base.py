@@ -98,6 +98,11 @@ def _broadcast_shape(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[int, ...] 
         return None
 
 
+def torch_sign(x: np.ndarray) -> np.ndarray:
+    """``sign(x)`` as torch computes it: like numpy's, except that NaN has sign 0 (numpy: NaN)."""
+    return np.sign(np.where(np.isnan(x), 0.0, x))
+
+
 def where(mask: Any, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``np.where`` that skips the work when ``mask`` is a plain True/False (the common scalar case)."""
     if np.ndim(mask) == 0:

@@ -100,9 +100,13 @@ class Hyperparameter:
         if self.integer:
             return self._validate_integer(value, owner)
         if isinstance(value, Real) and not isinstance(value, (bool, np.bool_)):
-            if not self.contains(float(value)):
+            try:
+                number = float(value)
+            except OverflowError:  # an int beyond float's range: out of every declared range
+                raise self.error(owner, value, what) from None
+            if not self.contains(number):
                 raise self.error(owner, value, what)
-            return float(value)
+            return number
         arr = self._as_float_array(value, owner)
         bad = ~self.contains(arr)
         if bad.any():
@@ -112,15 +116,16 @@ class Hyperparameter:
 
     def _validate_integer(self, value: Any, owner: str) -> int:
         whole = isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
-        if not whole or not self.contains(float(value)):
+        if not whole or abs(value) > 2**53 or not self.contains(float(value)):
             raise self.error(owner, value)
         return int(value)
 
     def _as_float_array(self, value: Any, owner: str) -> np.ndarray:
         try:
             arr = np.array(value)  # a copy: the caller may mutate theirs later
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise self.error(owner, value) from None
         if arr.dtype.kind not in "iuf" or arr.size == 0:
             raise self.error(owner, value)
-        return arr.astype(float)
+        with np.errstate(over="ignore"):
+            return arr.astype(float)  # an integer beyond float's range becomes inf, then fails the range check

@@ -55,8 +55,8 @@ class RMSProp(Optimizer):
     the *sign* of the latest gradient, the average lets gradients of opposite sign on different
     mini-batches cancel, so RMSProp follows the mean gradient rather than the majority sign. With β = 0
     it is sign descent, ``γ g / (|g| + ε)``; as β → 1 it approaches SGD with a fixed per-weight scale.
-    Without momentum a step never exceeds ``γ / sqrt(1 − β)`` per coordinate, since
-    ``v_t ≥ (1 − β) g_t²``.
+    Without momentum, and not centered, a step never exceeds ``γ / sqrt(1 − β)`` per coordinate, since
+    ``v_t ≥ (1 − β) g_t²`` (centered, the first step can reach ``γ / sqrt(β (1 − β))``).
 
     Args:
         lr: learning rate γ ≥ 0 (default 0.01).
@@ -112,11 +112,15 @@ class RMSProp(Optimizer):
         self._set(lr=lr, beta=beta, eps=eps, momentum=momentum, centered=centered, weight_decay=weight_decay)
 
     def init(self, params: Any) -> RMSPropState:
-        zeros = np.zeros_like(self._params(params))
-        return RMSPropState(square_avg=zeros, grad_avg=zeros, momentum_buffer=zeros)
+        p = self._params(params)
+        return RMSPropState(square_avg=np.zeros_like(p), grad_avg=np.zeros_like(p), momentum_buffer=np.zeros_like(p))
 
     def step(self, params: Any, grads: Any, state: RMSPropState, loss: Any = None) -> tuple[np.ndarray, RMSPropState]:
         p, g = self._params_and_grads(params, grads)
+        with np.errstate(all="ignore"):  # sqrt of a rounded-negative centered variance is NaN, as in torch
+            return self._update(p, g, state)
+
+    def _update(self, p: np.ndarray, g: np.ndarray, state: RMSPropState) -> tuple[np.ndarray, RMSPropState]:
         lr, beta, mu, lam = self.lr, self.beta, self.momentum, self.weight_decay
         # Operation order and fused multiply-adds follow torch's kernels, so results agree to the bit:
         # add(alpha) and addcmul are fused, addcdiv is not.

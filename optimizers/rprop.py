@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from optimizers.base import Optimizer
+from optimizers.base import Optimizer, torch_sign
 from optimizers.hyperparameters import Hyperparameter
 
 VARIANTS = ("irprop-", "rprop-", "rprop+", "irprop+")
@@ -107,7 +107,14 @@ class RProp(Optimizer):
                  step_max: float = 50.0, variant: str = "irprop-") -> None:
         self._set(lr=lr, eta_minus=eta_minus, eta_plus=eta_plus, step_min=step_min, step_max=step_max,
                   variant=variant)
-        if np.any(np.asarray(self.step_min) > np.asarray(self.step_max)):
+        try:
+            crossed = np.any(np.asarray(self.step_min) > np.asarray(self.step_max))
+        except ValueError:
+            raise ValueError(
+                "The 'step_min' and 'step_max' parameters of RProp must broadcast against each other. Got shapes "
+                f"{np.shape(self.step_min)} and {np.shape(self.step_max)} instead."
+            ) from None
+        if crossed:
             raise ValueError(
                 "The 'step_min' parameter of RProp must not exceed 'step_max'. "
                 f"Got step_min={self.step_min!r}, step_max={self.step_max!r} instead."
@@ -125,28 +132,27 @@ class RProp(Optimizer):
     def step(self, params: Any, grads: Any, state: RPropState, loss: Any = None) -> tuple[np.ndarray, RPropState]:
         p, g = self._params_and_grads(params, grads)
         loss = self._loss(loss, p.shape[:-1])
-        # The sign of the product, as torch computes it (a product that underflows counts as zero).
-        s = np.sign(g * state.prev_grad)
-        # A NaN gradient leaves a NaN factor, as in torch, rather than silently keeping Δ.
-        factor = np.where(s > 0, self.eta_plus, np.where(s < 0, self.eta_minus, np.where(s == 0, 1.0, s)))
-        step_sizes = np.minimum(np.maximum(state.step_sizes * factor, self.step_min), self.step_max)
-        flip = s < 0
-
-        if self.variant == "rprop-":
-            update = -np.sign(g) * step_sizes
-            prev_grad = g
-        else:
-            g_kept = np.where(flip, 0.0, g)
-            prev_grad = g_kept
-            update = -np.sign(g_kept) * step_sizes
-            if self.variant in ("rprop+", "irprop+"):
-                undo = flip
-                if self.variant == "irprop+":
-                    went_up = loss > state.prev_loss  # False on the first step: prev_loss is NaN
-                    undo = flip & went_up[..., None]
-                update = np.where(undo, -state.prev_update, update)
-        new_p = p + update
-        prev_loss = state.prev_loss if loss is None else loss
+        with np.errstate(all="ignore"):  # inf × 0 and friends: silent, and signed as torch signs them
+            # The sign of the product, as torch computes it: a product that underflows counts as zero, and
+            # a NaN (a NaN gradient, or inf × 0) has sign 0, so it acts like a zero gradient.
+            s = torch_sign(g * state.prev_grad)
+            factor = np.where(s > 0, self.eta_plus, np.where(s < 0, self.eta_minus, 1.0))
+            step_sizes = np.minimum(np.maximum(state.step_sizes * factor, self.step_min), self.step_max)
+            flip = s < 0
+            if self.variant == "rprop-":
+                update = -torch_sign(g) * step_sizes
+                prev_grad = g.copy()  # the state never shares memory with the caller's arrays
+            else:
+                prev_grad = np.where(flip, 0.0, g)
+                update = -torch_sign(prev_grad) * step_sizes
+                if self.variant in ("rprop+", "irprop+"):
+                    undo = flip
+                    if self.variant == "irprop+":
+                        went_up = loss > state.prev_loss  # False on the first step: prev_loss is NaN
+                        undo = flip & went_up[..., None]
+                    update = np.where(undo, -state.prev_update, update)
+            new_p = p + update
+        prev_loss = state.prev_loss if loss is None else loss.copy()
         return new_p, RPropState(prev_grad=prev_grad, step_sizes=step_sizes, prev_update=update,
                                  prev_loss=prev_loss)
 
@@ -157,8 +163,7 @@ class RProp(Optimizer):
                                  f"loss=...) with one value per run, shape {shape}.")
             return None
         arr = np.asarray(loss, dtype=float)
-        try:
-            return np.broadcast_to(arr, shape)
-        except ValueError:
+        if arr.shape != shape:
             raise ValueError(f"loss must have shape params.shape[:-1] = {shape} (one value per run); "
-                             f"got {arr.shape}.") from None
+                             f"got {arr.shape}.")
+        return arr

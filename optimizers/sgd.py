@@ -86,13 +86,17 @@ class SGD(Optimizer):
 
     def step(self, params: Any, grads: Any, state: SGDState, loss: Any = None) -> tuple[np.ndarray, SGDState]:
         p, g = self._params_and_grads(params, grads)
+        with np.errstate(all="ignore"):  # a diverging run overflows quietly, as it does in torch
+            return self._update(p, g, state)
+
+    def _update(self, p: np.ndarray, g: np.ndarray, state: SGDState) -> tuple[np.ndarray, SGDState]:
         mu, tau, lam = self.momentum, self.dampening, self.weight_decay
         # fma wherever torch's kernels fuse (add with alpha), so results agree to the last bit.
         if np.any(lam != 0):
             g = fma(p, lam, g)
         buf = state.momentum_buffer
         if np.any(mu != 0):
-            buf = g if state.count == 0 else fma(g, 1 - tau, buf * mu)
+            buf = g.copy() if state.count == 0 else fma(g, 1 - tau, buf * mu)  # never the caller's array
             d = fma(buf, mu, g) if self.nesterov else buf
             g = where(mu != 0, d, g)  # per-run momentum may be 0 for some runs: plain SGD there
         new_p = fma(g, -self.lr, p)
