@@ -256,14 +256,16 @@ def sweep_heatmap(cells: pd.DataFrame, best: pd.DataFrame, family: str, param: s
                   domain: tuple[float, float], legend: bool = True) -> alt.LayerChart:
     """One family's grid: score colour (log, shared ``domain``), diverged cells in black, the best cell ringed."""
     data = sweep_cells(cells, near_one, log_y)
-    x_scale = alt.Scale(type="log", nice=False, domain=data.attrs["x_domain"])
-    y_scale = alt.Scale(type="log" if (near_one or log_y) else "linear", nice=False, zero=False,
-                        domain=data.attrs["y_domain"])
+    (lo, hi), x_domain = data.attrs["y_domain"], data.attrs["x_domain"]
     data.attrs = {}
+    x_scale = alt.Scale(type="log", nice=False, domain=x_domain)
+    y_scale = alt.Scale(type="log" if (near_one or log_y) else "linear", nice=False, zero=False, domain=[lo, hi])
     x = alt.X("x:Q", scale=x_scale, title="learning rate", axis=alt.Axis(format="~e", grid=False, tickCount=4))
-    # β and momentum are drawn on a log scale of 1 − value, labelled with the value itself.
-    y_axis = alt.Axis(grid=False, labelExpr="format(1 - datum.value, '.4~g')") if near_one else alt.Axis(
-        grid=False, format="~g")
+    if near_one:  # β and momentum: a log scale of 1 − value, ticked and labelled at 0.5, 0.9, 0.99, 0.999
+        ticks = [t for t in (0.5, 0.1, 0.01, 0.001) if lo <= t <= hi]
+        y_axis = alt.Axis(grid=False, values=ticks, labelExpr="format(1 - datum.value, '.4~g')")
+    else:
+        y_axis = alt.Axis(grid=False, format="~g")
     y = alt.Y("y:Q", scale=y_scale, title=param, axis=y_axis)
     tooltip = [alt.Tooltip("lr:Q", format=".3~g"), alt.Tooltip("value:Q", title=param, format=".4~g"),
                alt.Tooltip("score:Q", format=".3e"), alt.Tooltip("status:N")]
@@ -271,8 +273,8 @@ def sweep_heatmap(cells: pd.DataFrame, best: pd.DataFrame, family: str, param: s
         x=x, x2="x2:Q", y=y, y2="y2:Q", tooltip=tooltip,
         color=alt.Color("score:Q", scale=alt.Scale(type="log", scheme="viridis", domain=list(domain)),
                         title="loss − min",
-                        legend=alt.Legend(format=".0e", orient="bottom", direction="horizontal", gradientLength=140,
-                                          tickCount=4) if legend else None),
+                        legend=alt.Legend(format=".0e", orient="bottom", direction="horizontal", gradientLength=150,
+                                          tickCount=3) if legend else None),
     )
     bad = alt.Chart(data).transform_filter("!isValid(datum.score)").mark_rect(strokeWidth=0, clip=True).encode(
         x=x, x2="x2:Q", y=y, y2="y2:Q", tooltip=tooltip,

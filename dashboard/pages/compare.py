@@ -24,7 +24,7 @@ for sentence in view.diverged:
     st.error(f"Diverged — {sentence} Its path ends where it left the finite numbers.", icon="💥")
 
 st.vega_lite_chart(view.chart, width="content")
-st.caption("Hover a step on the loss chart to mark every run's iterate at that step on the landscape. "
+st.caption("Hover a step on the loss or step chart to mark every run's iterate at that step on the landscape. "
            "Paths are drawn thinned; every number below uses all steps.")
 
 st.subheader("Summary")
