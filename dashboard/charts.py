@@ -271,7 +271,7 @@ def sweep_heatmap(cells: pd.DataFrame, best: pd.DataFrame, family: str, param: s
                alt.Tooltip("score:Q", format=".3e"), alt.Tooltip("status:N")]
     ok = alt.Chart(data).transform_filter("isValid(datum.score)").mark_rect(strokeWidth=0, clip=True).encode(
         x=x, x2="x2:Q", y=y, y2="y2:Q", tooltip=tooltip,
-        color=alt.Color("score:Q", scale=alt.Scale(type="log", scheme="viridis", domain=list(domain)),
+        color=alt.Color("score:Q", scale=alt.Scale(type="log", scheme="viridis", domain=list(domain), clamp=True),
                         title="loss − min",
                         legend=alt.Legend(format=".0e", orient="bottom", direction="horizontal", gradientLength=150,
                                           tickCount=3) if legend else None),
@@ -290,11 +290,21 @@ def sweep_heatmap(cells: pd.DataFrame, best: pd.DataFrame, family: str, param: s
         width=SWEEP_SIZE, height=SWEEP_SIZE, title=family)
 
 
+def score_domain(scores: np.ndarray) -> tuple[float, float]:
+    """The colour domain of the sweep: from the best score to the 90th percentile, in log space a robust
+    top — a few cells that blew up to 1e274 without quite diverging would otherwise wash every other
+    cell into one colour. Cells above the top take the top colour (the scale clamps)."""
+    finite = scores[np.isfinite(scores)]
+    if not len(finite):
+        return 1e-16, 1.0
+    lo, hi = float(finite.min()), float(np.quantile(finite, 0.9))
+    return lo, hi if hi > lo else lo * 10
+
+
 def sweep_chart(cells: pd.DataFrame, best: pd.DataFrame, axes: dict[str, str], near_one: set[str],
                 log_axes: set[str]) -> alt.HConcatChart:
     """Every family's heatmap side by side, on one colour scale (the best cells ringed in white)."""
-    finite = cells["score"][np.isfinite(cells["score"])]
-    domain = (float(finite.min()), float(finite.max())) if len(finite) else (1e-16, 1.0)
+    domain = score_domain(cells["score"].to_numpy(dtype=float))
     families = list(cells["family"].unique())
     parts = [sweep_heatmap(cells[cells["family"] == f], best, f, axes[f], axes[f] in near_one, axes[f] in log_axes,
                            domain, legend=f == families[0]) for f in families]

@@ -11,8 +11,8 @@ import pandas as pd
 
 from scenarios import Scenario
 
-HEATMAP_CELLS = 48  # per side: seamless at the drawn size, ~2,300 rectangles
-CONTOUR_GRID = 100  # per side, for smooth contour lines
+HEATMAP_CELLS = 40  # per side: 1,600 rectangles, ~10 pixels each at the drawn size
+CONTOUR_GRID = 80  # per side: smooth enough for the contour lines, and few points for the browser to draw
 CONTOUR_LEVELS = 12
 GAP_FLOOR = 1e-12  # the colour of a cell is the gap to the minimum, floored for the log scale
 _OVERLAP = 0.15  # each cell overlaps its neighbours by this fraction, so anti-aliasing leaves no seams

@@ -102,8 +102,13 @@ def second_values(family: str, name: str, count: int) -> np.ndarray:
         grid = np.asarray(log_grid(decl.ui_low, decl.ui_high))
         return grid[np.unique(np.linspace(0, len(grid) - 1, min(count, len(grid))).round().astype(int))]
     if name in NEAR_ONE:
-        gaps = np.geomspace(1.0, 1.0 - decl.ui_high, count)  # 1 − value from 1 down to 0.001
-        return np.unique(np.round(1.0 - gaps, 3))
+        # 1 − value spread evenly in log space from 1 down to 0.001, on the slider's 0.001 steps; near 1
+        # neighbours round to the same step, so draw more until ``count`` distinct values remain.
+        for k in range(count, 4 * count):
+            values = np.unique(np.round(1.0 - np.geomspace(1.0, 1.0 - decl.ui_high, k), 3))
+            if len(values) >= count:
+                break
+        return values[np.unique(np.linspace(0, len(values) - 1, count).round().astype(int))]
     step = _slider_step(family, name)
     digits = max(0, -int(np.floor(np.log10(step))))
     return np.unique(np.round(np.round(np.linspace(decl.ui_low, decl.ui_high, count) / step) * step, digits))

@@ -257,15 +257,20 @@ class Logistic(FiniteSum):
     def draw(self, rng: np.random.Generator, steps: int) -> Array:
         return self.indices(rng, steps)
 
+    @staticmethod
+    def _margin(xy: Array, x: Array, s: Array) -> Array:
+        return s * (xy[..., None, :] * x).sum(-1)  # (..., batch)
+
     def _loss_grad(self, xy: Array, x: Array, s: Array) -> tuple[Array, Array]:
-        margin = s * (xy[..., None, :] * x).sum(-1)  # (..., batch)
+        margin = self._margin(xy, x, s)
         loss = np.logaddexp(0.0, -margin).mean(-1)
         weight = np.exp(-np.logaddexp(0.0, margin))  # σ(−margin), computed without overflow
         grad = -((s * weight)[..., None] * x).mean(-2)
         return loss, grad
 
     def loss(self, xy: Array) -> Array:
-        return self._loss_grad(xy, self.features, self.targets)[0]
+        # The full loss alone, without the gradient: the engine records it at every step.
+        return np.logaddexp(0.0, -self._margin(xy, self.features, self.targets)).mean(-1)
 
     def grad(self, xy: Array) -> Array:
         return self._loss_grad(xy, self.features, self.targets)[1]

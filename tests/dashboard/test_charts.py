@@ -303,9 +303,11 @@ def test_sweep_chart_validates_and_shares_one_colour_domain(sweep_view):
     domains = [enc["color"]["scale"] for enc in encodings(spec)
                if isinstance(enc.get("color"), dict) and enc["color"].get("field") == "score"]
     assert len(domains) == 3
+    # from the best score to the 90th percentile, clamped: a few blown-up cells must not wash out the rest
     for scale in domains:
         assert scale["type"] == "log"
-        assert scale["domain"] == [finite.min(), finite.max()]
+        assert scale["clamp"] is True
+        assert scale["domain"] == [finite.min(), pytest.approx(np.quantile(finite, 0.9))]
     legends = [enc["color"].get("legend") for enc in encodings(spec)
                if isinstance(enc.get("color"), dict) and enc["color"].get("field") == "score"]
     assert sum(legend is not None for legend in legends) == 1  # one legend serves all three
@@ -425,3 +427,11 @@ def test_drift_chart_draws_both_reference_lines():
     data = assert_clean_data(validated(drift()))
     marks = next(d for d in data.values() if "what" in d.columns)
     assert sorted(marks["y"]) == pytest.approx([-0.1, 0.0])
+
+
+def test_one_blown_up_cell_does_not_wash_out_the_sweep_colours():
+    scores = np.r_[np.linspace(0.1, 10.0, 99), 1.04e274]
+    lo, hi = charts.score_domain(scores)
+    assert lo == pytest.approx(0.1)
+    assert hi < 20  # the outlier takes the top colour; the rest keep their range
+    assert charts.score_domain(np.array([np.nan, np.nan])) == (1e-16, 1.0)
