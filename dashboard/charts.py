@@ -14,6 +14,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
+from dashboard.frames import compact
 from scenarios import Scenario
 
 # Okabe & Ito's colour-blind-safe palette, ordered so the default three (SGD, RProp, RMSProp) stand
@@ -257,7 +258,7 @@ def sweep_heatmap(cells: pd.DataFrame, best: pd.DataFrame, family: str, param: s
     """One family's grid: score colour (log, shared ``domain``), diverged cells in black, the best cell ringed."""
     data = sweep_cells(cells, near_one, log_y)
     (lo, hi), x_domain = data.attrs["y_domain"], data.attrs["x_domain"]
-    data.attrs = {}
+    data = compact(data)  # float32 and categories for the browser
     x_scale = alt.Scale(type="log", nice=False, domain=x_domain)
     y_scale = alt.Scale(type="log" if (near_one or log_y) else "linear", nice=False, zero=False, domain=[lo, hi])
     x = alt.X("x:Q", scale=x_scale, title="learning rate", axis=alt.Axis(format="~e", grid=False, tickCount=4))
