@@ -170,10 +170,12 @@ def step_size_chart(steps: pd.DataFrame, labels: Sequence[str], hover: alt.Param
 def _hover_layers(base: alt.Chart, field: str, hover: alt.Parameter) -> list[alt.Chart]:
     """Invisible points that catch the pointer, a rule at the hovered step, and dots on the lines.
 
+    The catcher has one point per step, all on one line, so "nearest" means nearest in x: a few hundred
+    invisible marks instead of one per line and step, which the browser redraws noticeably faster.
     All clipped: a point beyond a capped axis would otherwise stretch the chart's bounds far off-screen."""
     tooltip = ["config:N", "step:Q", alt.Tooltip(f"{field}:Q", format=".3e")]
-    catcher = base.mark_point(opacity=0, size=60, clip=True).encode(
-        y=alt.Y(f"{field}:Q"), tooltip=tooltip).add_params(hover)
+    catcher = alt.Chart(base.data).transform_aggregate(groupby=["step"]).mark_point(
+        opacity=0, size=60, clip=True).encode(x=alt.X("step:Q"), y=alt.value(0)).add_params(hover)
     rule = base.mark_rule(color="gray", strokeWidth=1, clip=True).encode(
         color=alt.value("gray")).transform_filter(hover)
     dots = base.mark_point(filled=True, size=40, clip=True).encode(
@@ -203,9 +205,11 @@ def race_chart(scenario: Scenario, heatmap: pd.DataFrame, contours: pd.DataFrame
                             coordinates=scenario.axis_names),
         )
     chart = alt.hconcat(landscape_chart(scenario, heatmap, contours, paths, start, labels, hover), right)
+    # Canvas, not SVG: thousands of rectangles and points redraw faster on a canvas (Streamlit picks SVG
+    # for charts it estimates to be small, and this one is just under its threshold).
     return chart.resolve_scale(color="independent").configure_view(strokeWidth=0).configure_legend(
         labelLimit=260
-    )
+    ).properties(usermeta={"embedOptions": {"renderer": "canvas"}})
 
 
 # -- the Sweep page -------------------------------------------------------------------------------------
