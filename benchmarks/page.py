@@ -76,15 +76,10 @@ import argparse
 import base64
 import os
 import platform
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -94,10 +89,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
+from tests.e2e.harness import CHROMIUM, CHROMIUM_ARGS, IDLE, TOP_LEVEL_FIELDS, forward_msg_field, serve  # noqa: E402
+
 REDRAW_TARGET_S = 0.5
 RERUN_START_TIMEOUT_MS = 30_000  # from the Enter to the script's start
 PAYLOAD_TARGET_BYTES = 1_000_000
@@ -127,19 +120,7 @@ INSTRUMENT = """
       bench.t0 = event.timeStamp;
     }
   }, true);
-  const topLevelFields = (bytes) => {
-    const fields = [];
-    let i = 0;
-    const varint = () => { let x = 0, shift = 0, b; do { b = bytes[i++]; x += (b & 0x7f) * 2 ** shift; shift += 7; }
-                           while (b & 0x80 && i < bytes.length); return x; };
-    while (i < bytes.length) {
-      const key = varint(), wire = key %% 8;
-      fields.push(Math.floor(key / 8));
-      if (wire === 0) varint(); else if (wire === 1) i += 8; else if (wire === 2) { const n = varint(); i += n; }
-      else if (wire === 5) i += 4; else break;
-    }
-    return fields;
-  };
+  const topLevelFields = %(top_level_fields)s;
   const NativeWebSocket = window.WebSocket;
   window.WebSocket = class extends NativeWebSocket {
     constructor(...args) {
@@ -169,10 +150,8 @@ INSTRUMENT = """
 
 
 def instrument_script() -> str:
-    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
-    fields = ForwardMsg.DESCRIPTOR.fields_by_name
-    return INSTRUMENT % {name: fields[name].number for name in ("new_session", "script_finished")}
+    numbers = {name: forward_msg_field(name) for name in ("new_session", "script_finished")}
+    return INSTRUMENT % {**numbers, "top_level_fields": TOP_LEVEL_FIELDS}
 
 
 QUIET = """(ms) => performance.now() - window.__bench.last > ms"""
@@ -209,48 +188,6 @@ def kb(n: float) -> str:
 
 
 # -- (a) the browser ---------------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def streamlit_server() -> Iterator[str]:
-    """``streamlit run streamlit_app.py`` from the repository root; yields its URL once healthy."""
-    port = free_port()
-    log = tempfile.NamedTemporaryFile(prefix="descent-lab-bench-", suffix=".log", delete=False)  # noqa: SIM115
-    process = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
-         "--browser.gatherUsageStats", "false", "--server.port", str(port), "--server.address", "127.0.0.1"],
-        cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"streamlit exited with {process.returncode}; see {log.name}")
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
-                    if response.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"streamlit not healthy after 60 s; see {log.name}")
-            time.sleep(0.2)
-        yield url
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
-        log.close()
 
 
 @dataclass
@@ -401,8 +338,8 @@ def server_script_times(reps: int) -> tuple[list[float], list[float]]:
 def browser_part(reps: int) -> list[str]:
     from playwright.sync_api import sync_playwright
 
-    with streamlit_server() as url, sync_playwright() as pw:
-        tabs = Browser(pw, url)
+    with serve() as server, sync_playwright() as pw:
+        tabs = Browser(pw, server.url)
         page = tabs.new_tab()
         first_load, first_bytes = tabs.load(page, "/")
         tabs.change_steps(page, 505)  # warm-up: loads the code paths of a changed element; not counted

@@ -15,45 +15,24 @@ Each test gets a fresh browser context (no shared cookies or session) holding on
 
 from __future__ import annotations
 
-import contextlib
-import importlib.util
-import os
-import socket
-import subprocess
-import sys
-import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
+from tests.e2e.harness import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    IDLE,
+    TOP_LEVEL_FIELDS,
+    Server,
+    forward_msg_field,
+    missing_requirement,
+    serve,
+)
+
 VIEWPORT = {"width": 1400, "height": 1000}
-SERVER_START_TIMEOUT = 60.0  # seconds until /_stcore/health answers "ok"
-IDLE = "[data-testid=stApp][data-test-script-state=notRunning]"
-
-
-def missing_requirement() -> str | None:
-    """Why the e2e tests cannot run here, or None."""
-    if not os.path.exists(CHROMIUM):
-        return f"e2e tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)"
-    if importlib.util.find_spec("playwright") is None:
-        return "e2e tests need the playwright Python package (pip install -r requirements-dev.txt)"
-    return None
-
-
-def forward_msg_field(name: str) -> int:
-    """The protobuf field number of one kind of server message (``ForwardMsg.<name>``)."""
-    from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
-
-    return ForwardMsg.DESCRIPTOR.fields_by_name[name].number
 
 
 # Counts the script runs the server reports, from the websocket itself: every ForwardMsg carrying
@@ -64,19 +43,7 @@ COUNT_RUNS = """
 (() => {
   const NEW_SESSION = %(new_session)d, SCRIPT_FINISHED = %(script_finished)d;
   const runs = window.__e2e = {started: 0, finished: 0};
-  const topLevelFields = (bytes) => {  // the field numbers at the top of a protobuf message
-    const fields = [];
-    let i = 0;
-    const varint = () => { let x = 0, shift = 0, b; do { b = bytes[i++]; x += (b & 0x7f) * 2 ** shift; shift += 7; }
-                           while (b & 0x80 && i < bytes.length); return x; };
-    while (i < bytes.length) {
-      const key = varint(), wire = key %% 8;
-      fields.push(Math.floor(key / 8));
-      if (wire === 0) varint(); else if (wire === 1) i += 8; else if (wire === 2) { const n = varint(); i += n; }
-      else if (wire === 5) i += 4; else break;
-    }
-    return fields;
-  };
+  const topLevelFields = %(top_level_fields)s;
   const NativeWebSocket = window.WebSocket;
   window.WebSocket = class extends NativeWebSocket {
     constructor(...args) {
@@ -95,7 +62,8 @@ COUNT_RUNS = """
 
 def count_runs_script() -> str:
     return COUNT_RUNS % {"new_session": forward_msg_field("new_session"),
-                         "script_finished": forward_msg_field("script_finished")}
+                         "script_finished": forward_msg_field("script_finished"),
+                         "top_level_fields": TOP_LEVEL_FIELDS}
 
 
 # True once every Vega chart on the page has drawn: a canvas or svg of non-zero size inside each.
@@ -119,62 +87,16 @@ TABLE_SETTLED = """([contains, ms]) => {
 }"""
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@dataclass
-class Server:
-    url: str
-    process: subprocess.Popen
-    log_path: Path
-
-    def log_tail(self, lines: int = 60) -> str:
-        with contextlib.suppress(OSError):
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        return "(no log)"
-
-
 @pytest.fixture(scope="session")
 def streamlit_server() -> Iterator[Server]:
     reason = missing_requirement()
     if reason:
         pytest.skip(reason)
-    port = free_port()
-    log_dir = Path(tempfile.mkdtemp(prefix="descent-lab-e2e-"))
-    log_path = log_dir / "streamlit.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless", "true",
-             "--browser.gatherUsageStats", "false", "--server.port", str(port), "--server.address", "127.0.0.1"],
-            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-        )
-    server = Server(f"http://127.0.0.1:{port}", process, log_path)
     try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"streamlit exited with code {process.returncode} before it was healthy:\n"
-                            f"{server.log_tail()}")
-            try:
-                with urllib.request.urlopen(f"{server.url}/_stcore/health", timeout=1) as response:
-                    if response.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit was not healthy after {SERVER_START_TIMEOUT:.0f} s:\n{server.log_tail()}")
-            time.sleep(0.2)
-        yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
+        with serve() as server:
+            yield server
+    except RuntimeError as error:
+        pytest.fail(str(error))
 
 
 @pytest.fixture(scope="session")
