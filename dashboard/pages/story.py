@@ -173,8 +173,9 @@ st.header("5. The tutorial's four points, checked")
 left, right = st.columns([2, 3])
 left.vega_lite_chart(ravine_spec(), width="content")
 right.markdown(
-    "1. **RMSProp is an adaptive learning-rate method** — each weight's step is lr / (√v + ε): see the step "
-    "sizes on the Compare page, and section 3.\n"
+    "1. **RMSProp is an adaptive learning-rate method** — each weight's step is lr / (√v + ε) times its "
+    "gradient, so on the ravine (left) the flat and the steep coordinate move at the same pace although "
+    "their curvatures differ fiftyfold. (The Compare page plots every step taken.)\n"
     "2. **It damps oscillation and reaches the minimum faster** — on the ravine (left), SGD at a learning rate "
     "near its stability limit (0.18 < 2/10) zig-zags across the steep axis and crawls along the flat one; "
     "RMSProp's per-weight scaling takes even steps along both. (With a constant lr it ends in a small "
