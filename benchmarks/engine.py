@@ -253,6 +253,8 @@ def python_loop(lr: np.ndarray, beta: np.ndarray, seeds: np.ndarray, start: Sequ
 
 
 def apply_mallopt(settings: dict[int, int]) -> None:
+    if not settings:  # glibc's defaults: nothing to set (and no glibc needed, e.g. on macOS)
+        return
     libc = ctypes.CDLL("libc.so.6")
     for param, value in settings.items():
         if libc.mallopt(ctypes.c_int(param), ctypes.c_int(value)) != 1:

@@ -5,7 +5,7 @@ the whole grid is *one* engine call: the grid's learning rates and second hyperp
 arrays of shape ``(cells, 1)``, stepped together with every seed.
 
 The score of a run is the full loss above the minimum, either at the last step or averaged over the last
-10 % of the steps (sampled every ``record_every`` steps). A cell's score is the median over its seeds,
+10 % of the steps (sampled every :func:`record_every` steps). A cell's score is the median over its seeds,
 where a diverged seed counts as infinitely bad: a cell is *diverged* when at least half its seeds are.
 """
 
@@ -28,6 +28,7 @@ from scenarios import SCENARIOS, run
 MAX_GRID = 40
 MAX_SEEDS = 8
 MAX_STEPS = 500
+MAX_BATCH = 20  # a sweep steps 12,800 runs at once: the per-example loss of a large batch is the slow part
 GRID_SIZES = (10, 20, 30, 40)
 LR_RANGE = (1e-4, 1.0)
 
@@ -69,6 +70,7 @@ class SweepSettings:
         if self.metric not in METRICS:
             raise ValueError(f"'metric' must be one of {METRICS}. Got {self.metric!r} instead.")
         SCENARIOS[self.scenario].configure(**dict(self.scenario_values))
+        check_cap("batch_size", dict(self.scenario_values).get("batch_size", 1), 1, MAX_BATCH)
 
     def axis(self, family: str) -> str:
         return dict(self.axes)[family]
@@ -126,7 +128,7 @@ def run_family(s: SweepSettings, family: str, progress: Callable[[float], None] 
     lr_cell, value_cell = (a.ravel() for a in np.meshgrid(lrs, values))
     hyper = {**family_defaults(family, s.scenario), "lr": lr_cell[:, None], name: value_cell[:, None]}
     scenario = SCENARIOS[s.scenario].configure(**dict(s.scenario_values))
-    every = max(1, s.steps // 100)
+    every = record_every(s.steps)
     race = run(scenario, {family: REGISTRY[family](**hyper)}, steps=s.steps, seeds=s.seeds, record_every=every,
                progress=progress)
     gap = race.loss[0] - scenario.min_loss  # (seeds, cells, T)
@@ -147,6 +149,12 @@ def run_family(s: SweepSettings, family: str, progress: Callable[[float], None] 
         "diverged_seeds": diverged.sum(axis=0),
         "seeds": s.seeds,
     })
+
+
+def record_every(steps: int) -> int:
+    """Record about 50 iterates per run: the last 10 % then holds about five to average, and the full
+    loss (needed only where recorded) is not evaluated at every step of 12,800 runs."""
+    return max(1, steps // 50)
 
 
 def best_rows(cells: pd.DataFrame) -> pd.DataFrame:

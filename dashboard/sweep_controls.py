@@ -36,6 +36,9 @@ def scenario_with_default_noise(key: str) -> list[Control]:
     for c in scenario_controls(SCENARIOS[key]):
         if c.key == "noise":
             c = Control(c.key, c.label, c.kind, "gaussian", c.help, options=c.options)
+        if c.key == "batch_size":  # capped lower than on Compare: see sweep.MAX_BATCH
+            c = Control(c.key, c.label, c.kind, min(int(c.default), sweep.MAX_BATCH), c.help + " At most "
+                        f"{sweep.MAX_BATCH} in a sweep.", low=c.low, high=min(c.high, sweep.MAX_BATCH), step=1)
         if c.key == "sigma":  # the landscape's own noise scale: noisy, but not noise alone
             scale = SCENARIOS[key].problem.noise_scale
             c = Control(c.key, c.label, c.kind, scale, c.help, options=tuple(sorted({*c.options, scale})),

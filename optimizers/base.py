@@ -83,11 +83,17 @@ class Optimizer:
                 )
         return p
 
-    def _params_and_grads(self, params: Any, grads: Any) -> tuple[np.ndarray, np.ndarray]:
+    def _params_and_grads(self, params: Any, grads: Any, state: NamedTuple | None = None
+                          ) -> tuple[np.ndarray, np.ndarray]:
         p = self._params(params)
         g = np.asarray(grads, dtype=float)
         if g.shape != p.shape:
             raise ValueError(f"grads must have the shape of params {p.shape}; got {g.shape}.")
+        for name, value in ({} if state is None else state._asdict()).items():
+            expected = p.shape[:-1] if name == "prev_loss" else p.shape
+            if isinstance(value, np.ndarray) and value.shape != expected:
+                raise ValueError(f"state.{name} has shape {value.shape}, made by init() for other params; "
+                                 f"these have shape {p.shape}.")
         return p, g
 
 

@@ -92,7 +92,9 @@ class Hyperparameter:
         if not self.is_numeric:
             # `True == 1` in Python, so compare types as well as values: 1 is not a valid flag.
             for choice in self.choices:
-                if type(value) is type(choice) and value == choice:
+                # str choices accept str subclasses (numpy's str_); 1 and 1.0 are not True
+                same_kind = isinstance(value, str) if isinstance(choice, str) else type(value) is type(choice)
+                if same_kind and value == choice:
                     return choice
                 if isinstance(choice, bool) and isinstance(value, np.bool_) and bool(value) == choice:
                     return choice

@@ -56,7 +56,8 @@ class RMSProp(Optimizer):
     mini-batches cancel, so RMSProp follows the mean gradient rather than the majority sign. With β = 0
     it is sign descent, ``γ g / (|g| + ε)``; as β → 1 it approaches SGD with a fixed per-weight scale.
     Without momentum, and not centered, a step never exceeds ``γ / sqrt(1 − β)`` per coordinate, since
-    ``v_t ≥ (1 − β) g_t²`` (centered, the first step can reach ``γ / sqrt(β (1 − β))``).
+    ``v_t ≥ (1 − β) g_t²``. Centered steps have no such bound: a constant gradient drives ``v − m²``
+    towards 0, and with β = 0 the very first step is ``γ g / ε``.
 
     Args:
         lr: learning rate γ ≥ 0 (default 0.01).
@@ -116,7 +117,7 @@ class RMSProp(Optimizer):
         return RMSPropState(square_avg=np.zeros_like(p), grad_avg=np.zeros_like(p), momentum_buffer=np.zeros_like(p))
 
     def step(self, params: Any, grads: Any, state: RMSPropState, loss: Any = None) -> tuple[np.ndarray, RMSPropState]:
-        p, g = self._params_and_grads(params, grads)
+        p, g = self._params_and_grads(params, grads, state)
         with np.errstate(all="ignore"):  # sqrt of a rounded-negative centered variance is NaN, as in torch
             return self._update(p, g, state)
 
@@ -134,11 +135,10 @@ class RMSProp(Optimizer):
         else:
             d = np.sqrt(v) + self.eps
         buf = state.momentum_buffer
-        if np.any(mu > 0):
-            buf = buf * mu + g / d
-            new_p = fma(buf, -lr, p)
-            if not np.all(mu > 0):  # per-run momentum that is 0 for some runs: plain RMSProp there
-                new_p = np.where(mu > 0, new_p, p + (-lr * g) / d)
-        else:
-            new_p = p + (-lr * g) / d
+        if not np.any(mu > 0):
+            return p + (-lr * g) / d, RMSPropState(square_avg=v, grad_avg=m, momentum_buffer=buf)
+        buf = buf * mu + g / d
+        new_p = fma(buf, -lr, p)
+        if not np.all(mu > 0):  # per-run momentum that is 0 for some runs: plain RMSProp there
+            new_p = np.where(mu > 0, new_p, p + (-lr * g) / d)
         return new_p, RMSPropState(square_avg=v, grad_avg=m, momentum_buffer=buf)

@@ -16,7 +16,7 @@ VARIANTS = ("irprop-", "rprop-", "rprop+", "irprop+")
 
 
 class RPropState(NamedTuple):
-    prev_grad: np.ndarray  # the previous gradient, or 0 where the last step saw a sign flip (not -)
+    prev_grad: np.ndarray  # the previous gradient; 0 after a sign flip (every variant but rprop-)
     step_sizes: np.ndarray  # Δ, one step size per weight
     prev_update: np.ndarray  # Δθ, the weight change of the previous step (for the + variants' revert)
     prev_loss: np.ndarray  # E at the previous iterate, one per run; NaN before the first step
@@ -130,7 +130,7 @@ class RProp(Optimizer):
         )
 
     def step(self, params: Any, grads: Any, state: RPropState, loss: Any = None) -> tuple[np.ndarray, RPropState]:
-        p, g = self._params_and_grads(params, grads)
+        p, g = self._params_and_grads(params, grads, state)
         loss = self._loss(loss, p.shape[:-1])
         with np.errstate(all="ignore"):  # inf × 0 and friends: silent, and signed as torch signs them
             # The sign of the product, as torch computes it: a product that underflows counts as zero, and

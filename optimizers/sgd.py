@@ -33,15 +33,16 @@ class SGD(Optimizer):
         θ_t   ← θ_{t-1} − γ g_t
 
     Args:
-        lr: learning rate γ (required, as in the DESIGN contract; the dashboard's default is 0.01).
+        lr: learning rate γ (required; the declaration's default, 0.01, is what the dashboard starts from).
         momentum: μ in [0, 1); 0 disables the velocity buffer.
         dampening: τ in [0, 1]; scales the gradient's share of the velocity after the first step.
         nesterov: use Nesterov's look-ahead form; requires ``momentum > 0`` and ``dampening == 0``.
         weight_decay: λ ≥ 0, an L2 penalty added to the gradient.
 
-    Where libraries differ: the first velocity is the gradient itself, not ``(1 − τ) g`` (PyTorch).
-    Keras keeps ``v ← μ v − γ g`` from ``v = 0``, which is the same sequence for a constant γ and no
-    dampening; optax's ``trace`` starts from zero and has no dampening at all.
+    Where libraries differ: the first velocity is the gradient itself, not ``(1 − τ) g`` (PyTorch), so
+    dampening only acts from the second step on. Keras keeps ``v ← μ v − γ g`` from ``v = 0`` and optax's
+    ``trace`` keeps ``b ← μ b + g`` from ``b = 0``: the same sequence for a constant γ, but neither has
+    dampening at all.
 
     Example:
         >>> import numpy as np
@@ -85,7 +86,7 @@ class SGD(Optimizer):
         return SGDState(momentum_buffer=np.zeros_like(self._params(params)), count=0)
 
     def step(self, params: Any, grads: Any, state: SGDState, loss: Any = None) -> tuple[np.ndarray, SGDState]:
-        p, g = self._params_and_grads(params, grads)
+        p, g = self._params_and_grads(params, grads, state)
         with np.errstate(all="ignore"):  # a diverging run overflows quietly, as it does in torch
             return self._update(p, g, state)
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from optimizers import Optimizer
-from scenarios.catalog import Scenario
+from scenarios.catalog import SCENARIOS, Scenario, get
 
 MAX_STEPS = 20_000
 MAX_SEEDS = 256
@@ -65,7 +65,7 @@ class Race:
 
 
 def run(
-    scenario: Scenario,
+    scenario: Scenario | str,
     optimizers: Mapping[str, Optimizer],
     steps: int,
     seeds: int | Sequence[int],
@@ -77,7 +77,7 @@ def run(
     """Race ``optimizers`` (label -> optimizer) on ``scenario`` for ``steps`` updates on each seed.
 
     Args:
-        scenario: a :class:`Scenario`, configured with its noise or batch-size settings.
+        scenario: a :class:`Scenario`, configured with its noise or batch-size settings (or its key).
         optimizers: display label -> optimizer. Array-valued hyperparameters must share one
             configuration shape (or broadcast to it).
         steps: number of updates, 1 … MAX_STEPS.
@@ -93,6 +93,7 @@ def run(
         ValueError: naming the setting and its allowed range, for bad steps, seeds, start, optimizers or
             a result too large to hold.
     """
+    scenario = _scenario(scenario)
     steps = _count("steps", steps, MAX_STEPS)
     record_every = _count("record_every", record_every, MAX_STEPS)
     seed_ids = _seeds(seeds)
@@ -169,6 +170,16 @@ def run(
 
 
 # -- validation ------------------------------------------------------------------------------------
+
+
+def _scenario(scenario: Scenario | str) -> Scenario:
+    """A scenario object, or its key."""
+    if isinstance(scenario, str):
+        return get(scenario)
+    if not isinstance(scenario, Scenario):
+        raise ValueError(f"'scenario' must be a Scenario or one of the keys {', '.join(SCENARIOS)}. "
+                         f"Got {scenario!r} instead.")
+    return scenario
 
 
 def _count(name: str, value: object, high: int) -> int:

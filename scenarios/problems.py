@@ -110,6 +110,13 @@ class Landscape(Problem):
                            low=0.0, high=1e4, log=True, ui_low=0.01, ui_high=100.0),
         )
 
+    def configure(self, owner: str, **values: Any) -> Problem:
+        """As :meth:`Problem.configure`; switching the noise on without a σ uses the landscape's
+        ``noise_scale`` rather than a silent σ = 0."""
+        if values.get("noise", "none") != "none" and "sigma" not in values and self.sigma == 0:
+            values = {**values, "sigma": self.noise_scale}
+        return super().configure(owner, **values)
+
     def loss(self, xy: Array) -> Array:
         return self.fn(xy)
 
@@ -139,10 +146,6 @@ def half_square(xy: Array) -> Array:
     return 0.5 * dot(xy, xy)
 
 
-def identity(xy: Array) -> Array:
-    return xy
-
-
 @dataclass(frozen=True)
 class Trap(Problem):
     """The mini-batch trap: ``ℓᵢ(w) = ½‖w‖² − aᵢ·w``, nine batches pulling to (−p/9, −p/9), one to (p, p).
@@ -170,7 +173,7 @@ class Trap(Problem):
         return half_square(xy)
 
     def grad(self, xy: Array) -> Array:
-        return identity(xy)
+        return np.array(xy, dtype=float)
 
     def draw(self, rng: np.random.Generator, steps: int) -> Array:
         return self.offsets()[shuffled_epochs(rng, self.n_batches, steps + 1)]
@@ -259,14 +262,16 @@ class Logistic(FiniteSum):
 
     @staticmethod
     def _margin(xy: Array, x: Array, s: Array) -> Array:
-        return s * (xy[..., None, :] * x).sum(-1)  # (..., batch)
+        """``sᵢ w·xᵢ`` for every run and example, shape (..., batch): one matrix product per run."""
+        return s * (x @ xy[..., None])[..., 0]
 
     def _loss_grad(self, xy: Array, x: Array, s: Array) -> tuple[Array, Array]:
         margin = self._margin(xy, x, s)
-        loss = np.logaddexp(0.0, -margin).mean(-1)
-        weight = np.exp(-np.logaddexp(0.0, margin))  # σ(−margin), computed without overflow
-        grad = -((s * weight)[..., None] * x).mean(-2)
-        return loss, grad
+        softplus = np.logaddexp(0.0, -margin)  # log(1 + exp(−m)), the loss of each example
+        # σ(−m) = exp(−log(1 + exp(m))) = exp(−(m + softplus)): no second logaddexp, and no overflow.
+        weight = np.exp(-(margin + softplus))
+        grad = -(np.swapaxes(x, -1, -2) @ (s * weight)[..., None])[..., 0] / x.shape[-2]
+        return softplus.mean(-1), grad
 
     def loss(self, xy: Array) -> Array:
         # The full loss alone, without the gradient: the engine records it at every step.

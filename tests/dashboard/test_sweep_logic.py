@@ -102,7 +102,7 @@ def single_score(s: sweep.SweepSettings, family: str, lr: float, name: str, valu
     """One configuration alone, float hyperparameters, scored as the sweep documents it."""
     scenario = SCENARIOS[s.scenario].configure(**dict(s.scenario_values))
     opt = REGISTRY[family](**{**family_defaults(family, s.scenario), "lr": float(lr), name: float(value)})
-    race = run(scenario, {family: opt}, steps=s.steps, seeds=s.seeds, record_every=max(1, s.steps // 100))
+    race = run(scenario, {family: opt}, steps=s.steps, seeds=s.seeds, record_every=sweep.record_every(s.steps))
     gap = race.loss[0] - scenario.min_loss  # (seeds, T)
     per_seed = gap[:, -1] if s.metric == "final" else gap[:, race.steps >= s.steps - max(1, s.steps // 10)].mean(-1)
     diverged = race.diverged_at[0] >= 0
@@ -239,3 +239,9 @@ def test_compare_link_keeps_the_scenario_settings_exactly(scenario, values):
     by_key = {c.key: c for c in compare_controls.controls_for_query(raw)}
     for key, wanted in values:
         assert by_key[key].parse(raw[key][-1])[0] == wanted
+
+
+def test_the_sweep_caps_the_batch_size():
+    with pytest.raises(ValueError, match="'batch_size' must be an integer in \\[1, 20\\]"):
+        sweep.SweepSettings(scenario="logistic", scenario_values=(("batch_size", sweep.MAX_BATCH + 1),))
+    assert sweep.SweepSettings(scenario="logistic", scenario_values=(("batch_size", sweep.MAX_BATCH),))

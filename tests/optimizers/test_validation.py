@@ -285,3 +285,15 @@ def test_irprop_plus_loss_must_have_one_value_per_run(loss_shape: tuple) -> None
     params = np.zeros((4, 2))
     with pytest.raises(ValueError, match=re.escape("loss must have shape params.shape[:-1] = (4,)")):
         opt.step(params, np.ones((4, 2)), opt.init(params), loss=np.zeros(loss_shape))
+
+
+@pytest.mark.parametrize("make", [lambda: SGD(lr=0.1, momentum=0.9), RMSProp, RProp])
+def test_a_state_made_for_other_params_is_refused(make: Any) -> None:
+    opt = make()
+    state = opt.init(np.zeros((5, 2)))
+    with pytest.raises(ValueError, match=r"state\.\w+ has shape \(5, 2\), made by init\(\) for other params"):
+        opt.step(np.zeros((1, 2)), np.ones((1, 2)), state)
+
+
+def test_a_numpy_string_names_a_variant() -> None:
+    assert RProp(variant=np.str_("rprop+")).variant == "rprop+"

@@ -198,3 +198,21 @@ def test_catalogue_entries_are_consistent():
         assert sc.title, key
         assert sc.story, key
         assert len(sc.axis_names) == 2, key
+
+
+def test_run_takes_a_scenario_key_and_rejects_anything_else():
+    opts = {"SGD": SGD(lr=0.1)}
+    by_key = run("bowl", opts, steps=3, seeds=1)
+    by_object = run(SCENARIOS["bowl"], opts, steps=3, seeds=1)
+    np.testing.assert_array_equal(by_key.params, by_object.params)
+    with pytest.raises(ValueError, match="Unknown scenario 'nope'"):
+        run("nope", opts, steps=3, seeds=1)
+    with pytest.raises(ValueError, match="'scenario' must be a Scenario or one of the keys"):
+        run(42, opts, steps=3, seeds=1)
+
+
+def test_switching_the_noise_on_without_a_sigma_uses_the_landscape_noise_scale():
+    bowl = SCENARIOS["bowl"]
+    assert bowl.configure(noise="gaussian").problem.sigma == bowl.problem.noise_scale > 0
+    assert bowl.configure(noise="gaussian", sigma=0.0).problem.sigma == 0.0  # an explicit σ is kept
+    assert bowl.configure(noise="none").problem.sigma == 0.0
