@@ -21,7 +21,7 @@ The steps are the ones dashboard/pages/sweep.py takes on a cache miss, in the sa
    one engine call per family for its whole grid, scored per cell;
 2. ``pd.concat`` of the three families' cells and ``dashboard.sweep.best_rows``;
 3. the chart spec, as the page's cached ``sweep_spec`` makes it: ``dashboard.charts.sweep_chart`` turned
-   into a Vega-Lite spec with Arrow datasets by ``dashboard.vega.to_spec``.
+   into a Vega-Lite spec with Arrow datasets by ``dashboard.vega.template``.
 
 Not included: Streamlit itself (its cache lookups, sending the spec, the browser drawing it) and the
 best-of table under the chart. Each step is timed with ``time.perf_counter``; the whole sequence runs
@@ -73,7 +73,7 @@ def spec_of(settings: sweep.SweepSettings, cells: pd.DataFrame, best: pd.DataFra
     """What the page's ``sweep_spec`` returns (dashboard/pages/sweep.py), without its st.cache_data."""
     axes = dict(settings.axes)
     log_axes = {axes[f] for f in settings.families if REGISTRY[f].declaration(axes[f]).log}
-    return vega.to_spec(charts.sweep_chart(cells, best, axes, sweep.NEAR_ONE, log_axes))
+    return vega.template(charts.sweep_chart(cells, best, axes, sweep.NEAR_ONE, log_axes))
 
 
 def one_pass(settings: sweep.SweepSettings) -> tuple[dict[str, float], dict, pd.DataFrame, pd.DataFrame]:

@@ -17,10 +17,14 @@ import pandas as pd
 from dashboard.frames import compact
 from scenarios import Scenario
 
-# Okabe & Ito's colour-blind-safe palette, ordered so the default three (SGD, RProp, RMSProp) stand
-# apart from each other and from the pale heatmap beneath them.
-PALETTE = ("#D55E00", "#0072B2", "#CC79A7", "#009E73", "#E69F00", "#56B4E9", "#000000", "#882255",
-           "#999999", "#F0E442")
+# Okabe & Ito's colour-blind-safe palette. Each optimizer owns a hue for its first configuration (SGD
+# vermillion, RProp blue, RMSProp reddish purple) and two more for its second and third, so a colour means
+# the same configuration on every chart and every page, however many others run beside it.
+FAMILY_COLORS = {"SGD": ("#D55E00", "#E69F00", "#882255"), "RProp": ("#0072B2", "#56B4E9", "#009E73"),
+                 "RMSProp": ("#CC79A7", "#000000", "#999999")}
+OTHER_COLORS = ("#F0E442", "#117733", "#44AA99", "#332288")
+
+
 # Viridis (perceptually uniform) washed halfway to white: still ordered in lightness, and pale enough
 # for the coloured paths on top of it to stay readable.
 VIRIDIS = ("#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58",
@@ -46,9 +50,22 @@ def standalone(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
     return chart.properties(autosize=PAD)
 
 
+def colors(labels: Sequence[str]) -> list[str]:
+    """The colour of each configuration: its optimizer's hue, the n-th of them for its n-th configuration
+    (a label starts with the optimizer's name, e.g. ``RMSProp β=0.9``)."""
+    seen: dict[str, int] = {}
+    out = []
+    for label in labels:
+        family = next((f for f in FAMILY_COLORS if label.split(" ")[0] == f), None)
+        n = seen[family] = seen.get(family, -1) + 1
+        hues = FAMILY_COLORS.get(family, OTHER_COLORS)
+        out.append(hues[n % len(hues)] if family else OTHER_COLORS[n % len(OTHER_COLORS)])
+    return out
+
+
 def color_scale(labels: Sequence[str]) -> alt.Scale:
     """One colour per configuration, the same in every chart (domain order = legend order)."""
-    return alt.Scale(domain=list(labels), range=[PALETTE[i % len(PALETTE)] for i in range(len(labels))])
+    return alt.Scale(domain=list(labels), range=colors(labels))
 
 
 def hover_selection() -> alt.Parameter:
@@ -102,7 +119,7 @@ def landscape_chart(scenario: Scenario, heatmap: pd.DataFrame, contours: pd.Data
     path = base.mark_line(strokeWidth=1.6, opacity=0.75, clip=True).encode(
         detail="seed:N", order="step:Q",
         color=alt.Color("config:N", scale=colors, title="configuration",
-                        legend=alt.Legend(orient="top", direction="horizontal", columns=3, labelLimit=200,
+                        legend=alt.Legend(orient="top", direction="horizontal", columns=2, labelLimit=170,
                                           title=None)),
     )
     tooltip = ["config:N", "seed:N", "step:Q", alt.Tooltip("x:Q", format=".4g"), alt.Tooltip("y:Q", format=".4g")]
@@ -129,14 +146,16 @@ def loss_chart(losses: pd.DataFrame, labels: Sequence[str], hover: alt.Parameter
                top: float | None = None) -> alt.LayerChart:
     """The full loss above its minimum per step: median over seeds, and the 25–75 % band (log scale).
 
-    ``top`` caps the axis (a run on its way to diverging leaves through the top instead of flattening
-    every other line against the bottom)."""
+    ``top`` caps what is drawn: a run on its way to diverging leaves through the top instead of flattening
+    every other line against the bottom, and the axis still fits the rest."""
     colors = color_scale(labels)
-    y_scale = alt.Scale(type="log", domainMax=top) if top else alt.Scale(type="log")
+    y_scale = alt.Scale(type="log")
     base = alt.Chart(losses).encode(
         x=alt.X("step:Q", title="step"),
         color=alt.Color("config:N", scale=colors, legend=None),
     )
+    if top:
+        base = base.transform_filter(f"datum.q75 <= {top!r}")
     band = base.mark_area(opacity=0.18, clip=True).encode(y=alt.Y("q25:Q", scale=y_scale), y2="q75:Q")
     line = base.mark_line(strokeWidth=2, clip=True).encode(
         y=alt.Y("median:Q", scale=y_scale, title="loss − minimum", axis=alt.Axis(format="~e", tickCount=6)),
@@ -149,16 +168,20 @@ def loss_chart(losses: pd.DataFrame, labels: Sequence[str], hover: alt.Parameter
 
 def step_size_chart(steps: pd.DataFrame, labels: Sequence[str], hover: alt.Parameter | None = None,
                     top: float | None = None, coordinates: Sequence[str] = ("x", "y")) -> alt.LayerChart:
-    """The step each configuration took, per coordinate (median over seeds, log scale), capped at ``top``."""
+    """The step each configuration took, per coordinate (median over seeds, log scale); steps above ``top``
+    are not drawn."""
     colors = color_scale(labels)
-    y_scale = alt.Scale(type="log", domainMax=top) if top else alt.Scale(type="log")
+    y_scale = alt.Scale(type="log")
     base = alt.Chart(steps).encode(
         x=alt.X("step:Q", title="step"),
         color=alt.Color("config:N", scale=colors, legend=None),
     )
+    if top:
+        base = base.transform_filter(f"datum.size <= {top!r}")
     line = base.mark_line(strokeWidth=1.6, clip=True).encode(
         y=alt.Y("size:Q", scale=y_scale, title="|Δθ| per coordinate", axis=alt.Axis(format="~e", tickCount=6)),
-        strokeDash=alt.StrokeDash("coordinate:N", title="coordinate", sort=list(coordinates)),
+        strokeDash=alt.StrokeDash("coordinate:N", title="coordinate", sort=list(coordinates),
+                                  legend=alt.Legend(orient="bottom", direction="horizontal")),
         detail="coordinate:N",
     )
     layers = [line]

@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard.controls import Control, _nice_step, from_declaration
+from dashboard.controls import Control, from_declaration, nice_step
 from dashboard.settings import (
     FAMILIES,
     MAX_PER_FAMILY,
@@ -47,9 +47,9 @@ def start_controls(scenario: Scenario) -> list[Control]:
     xname, yname = scenario.axis_names
     return [
         Control("x0", f"start {xname}", "slider", scenario.start[0], "Where every run starts.", low=x_lo,
-                high=x_hi, step=_nice_step(x_hi - x_lo)),
+                high=x_hi, step=nice_step(x_hi - x_lo)),
         Control("y0", f"start {yname}", "slider", scenario.start[1], "Where every run starts.", low=y_lo,
-                high=y_hi, step=_nice_step(y_hi - y_lo)),
+                high=y_hi, step=nice_step(y_hi - y_lo)),
     ]
 
 
@@ -98,7 +98,7 @@ def config_controls(family: str, index: int, scenario: str | None = None) -> lis
                              default=defaults[d.name]) for d in REGISTRY[family].hyperparameters]
 
 
-def _parsed(control: Control, raw: dict[str, list[str]]) -> Any:
+def parsed_value(control: Control, raw: dict[str, list[str]]) -> Any:
     try:
         return control.parse(raw[control.key][-1])[0]
     except (KeyError, IndexError, ValueError):
@@ -107,26 +107,32 @@ def _parsed(control: Control, raw: dict[str, list[str]]) -> Any:
 
 def controls_for_query(raw: dict[str, list[str]]) -> list[Control]:
     """Every control the page will draw for this raw query (which scenario, how many configurations)."""
-    key = _parsed(SCENARIO, raw)
+    key = parsed_value(SCENARIO, raw)
     out = [SCENARIO, STEPS, SEEDS, *scenario_controls(SCENARIOS[key]), *start_controls(SCENARIOS[key])]
     for family in FAMILIES:
         on, n = family_switches(family)
         out += [on, n]
-        for index in range(_parsed(n, raw)):
+        for index in range(parsed_value(n, raw)):
             out += config_controls(family, index, key)
     return out
 
 
-def render() -> CompareSettings:
-    """Draw the settings (sidebar) and return the validated settings they describe."""
+def render() -> tuple[CompareSettings, list[str]]:
+    """Draw the settings (sidebar); return the validated settings they describe, and notes on what had
+    to be adjusted to make them consistent (for the page to show)."""
+    notes: list[str] = []
     sidebar = st.sidebar
     scenario_key = SCENARIO.render(sidebar, on_change=_scenario_changed)
     st.session_state[_SHOWN] = scenario_key  # what the callbacks of the next run compare against
     scenario = SCENARIOS[scenario_key]
     all_controls = [SCENARIO]
     values: dict[str, Any] = {}
+    # One container for however many settings this scenario has, so that every later widget keeps its
+    # position in the sidebar. (When a scenario switch shifted them, Streamlit 1.67 re-used a widget's
+    # front-end component for its new neighbour, and those widgets stopped writing to the URL.)
+    settings_box = sidebar.container()
     for control in scenario_controls(scenario):
-        values[control.key] = control.render(sidebar)
+        values[control.key] = control.render(settings_box)
         all_controls.append(control)
     start = render_start(scenario, sidebar)
     steps = STEPS.render(sidebar)
@@ -140,13 +146,16 @@ def render() -> CompareSettings:
             n = count.render()
             all_controls += [on, count]
             for index in range(n):
+                box = st.container()  # the same positions for a configuration's widgets whatever n is
                 if n > 1:
-                    st.caption(f"Configuration {index + 1}")
+                    box.caption(f"Configuration {index + 1}")
                 controls = config_controls(family, index, scenario_key)
-                hyper = {c.key.split("_", 1)[1]: c.render() for c in controls}
+                hyper = {c.key.split("_", 1)[1]: c.render(box) for c in controls}
                 all_controls += controls
                 if enabled:
-                    configs.append(consistent(family, hyper))
+                    config, note = consistent(family, hyper)
+                    configs.append(config)
+                    notes += [note] if note else []
     sidebar.button("Reset to defaults", on_click=_reset, args=(all_controls,), width="stretch")
     return CompareSettings(
         scenario=scenario_key,
@@ -155,23 +164,24 @@ def render() -> CompareSettings:
         seeds=int(seeds),
         start=start,
         configs=tuple(configs),
-    )
+    ), notes
 
 
-def consistent(family: str, hyper: dict[str, Any]) -> OptimizerConfig:
-    """The configuration, with the two rules that tie hyperparameters together kept.
+def consistent(family: str, hyper: dict[str, Any]) -> tuple[OptimizerConfig, str | None]:
+    """The configuration, with the two rules that tie hyperparameters together kept, and a note if one
+    had to be enforced.
 
     Each widget is valid on its own, but Nesterov momentum needs momentum > 0 and no dampening, and
     RProp's smallest step may not exceed its largest. Rather than fail, run the nearest valid
     configuration and say what was changed."""
+    note = None
     if family == "SGD" and hyper["nesterov"] and (hyper["momentum"] <= 0 or hyper["dampening"] != 0):
         hyper = {**hyper, "nesterov": False}
-        st.warning("SGD's nesterov needs momentum > 0 and dampening 0: SGD runs without Nesterov momentum.",
-                   icon="⚠️")
+        note = "SGD's nesterov needs momentum > 0 and dampening 0: SGD runs without Nesterov momentum."
     if family == "RProp" and hyper["step_min"] > hyper["step_max"]:
         hyper = {**hyper, "step_min": hyper["step_max"], "step_max": hyper["step_min"]}
-        st.warning("RProp's step_min exceeded its step_max: the two are swapped.", icon="⚠️")
-    return OptimizerConfig.of(family, **hyper)
+        note = "RProp's step_min exceeded its step_max: the two are swapped."
+    return OptimizerConfig.of(family, **hyper), note
 
 
 _SHOWN = "_compare_scenario_shown"
@@ -182,8 +192,12 @@ def _scenario_changed() -> None:
     (applied where the widget still holds the previous scenario's default, i.e. the user left it alone)."""
     new = st.session_state[SCENARIO.key]
     old = st.session_state.get(_SHOWN, new)
+    shown_before = {c.key for c in scenario_controls(SCENARIOS[old])}
     for control in scenario_controls(SCENARIOS[new]):
-        st.session_state[control.key] = control.default
+        # Only widgets already on screen need resetting; writing the state of a widget that does not
+        # exist yet breaks its binding to the URL (and, in Streamlit 1.67, the next widgets' too).
+        if control.key in shown_before:
+            st.session_state[control.key] = control.default
     for control in start_controls(SCENARIOS[new]):
         st.session_state.pop(f"_{control.key}_{new}", None)
         if control.key in st.query_params:

@@ -68,19 +68,18 @@ def compare_view(settings: CompareSettings) -> CompareView:
     steps = np.union1d(frames.drawn_steps(len(result.steps), frames.LINE_POINTS), frames.last_finite(result))
     spec = vega.fill(race_template(settings.scenario, settings.start_point(), result.labels), {
         **landscape_arrow(settings.scenario),
-        "paths": frames.compact(frames.path_frame(result, steps)),
+        "paths": frames.compact(frames.path_frame(result, steps, scenario.bounds)),
         "losses": frames.compact(frames.loss_frame(result, scenario.min_loss, steps)),
         "steps": frames.compact(frames.step_frame(result, steps, scenario.axis_names)),
     })
     summary = frames.summary_frame(result, scenario)
     diverged = tuple(
         f"{row['config']}: {row['diverged']} runs diverged (the first at step {int(row['diverged at'])})."
-        for _, row in summary.iterrows() if row["diverged at"] is not None and pd.notna(row["diverged at"])
+        for _, row in summary.iterrows() if pd.notna(row["diverged at"])
     )
     return CompareView(spec, summary, diverged)
 
 
 def runs_csv(settings: CompareSettings) -> str:
     """The CSV of every run, made only when someone downloads it."""
-    result = race(settings)
-    return frames.runs_csv(result, SCENARIOS[settings.scenario].axis_names)
+    return frames.runs_csv(race(settings))

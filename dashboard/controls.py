@@ -13,13 +13,14 @@ ignored. Nothing from the URL is ever rendered as HTML or markdown (see :func:`l
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from optimizers import Hyperparameter
 
@@ -153,11 +154,11 @@ def from_declaration(decl: Hyperparameter, key: str, label: str | None = None, d
             grid = tuple(sorted({*grid, float(value)}))
         return Control(key, label, "options", float(value), decl.help, options=grid, format=number_label)
     low, high = float(decl.ui_low), float(decl.ui_high)
-    step = _nice_step(high - low)
+    step = nice_step(high - low)
     return Control(key, label, "slider", float(value), decl.help, low=low, high=high, step=step)
 
 
-def _nice_step(span: float) -> float:
+def nice_step(span: float) -> float:
     """A step giving at least ~100 positions across ``span`` (0.001 for β in [0, 0.999])."""
     return float(10.0 ** math.floor(math.log10(span / 100.0))) if span > 0 else 1.0
 
@@ -227,38 +228,38 @@ def raw_query() -> dict[str, list[str]]:
 
 def sanitize(page: str, controls: Callable[[dict[str, list[str]]], list[Control]], keep: Sequence[str] = ()
              ) -> tuple[str, ...]:
-    """Make this session's URL valid for ``page`` before its widgets read it; return the notes to show.
+    """Make the URL valid for ``page`` before its widgets read it; return the notes to show.
 
-    Runs once per session and page (a hand-edited URL is a page load, hence a new session). Parameters
-    are rewritten or dropped through ``st.query_params`` — allowed because no widget is bound yet — and
-    the script reruns, so the widgets are seeded from the cleaned URL. ``controls`` receives the raw
-    query (so a page can decide, say, which scenario's settings exist) and returns the page's controls.
+    Runs whenever the session enters the page: on a page load (a hand-edited URL is a new session), and
+    after in-app navigation, which carries over the parameters the two pages share (``scenario``,
+    ``steps``, …) even where their ranges differ. Parameters are rewritten or dropped through
+    ``st.query_params`` and the script reruns, so the widgets are seeded from the cleaned URL.
+    ``controls`` receives the raw query (so a page can decide, say, which scenario's settings exist) and
+    returns the page's controls.
     """
-    done = f"_url_checked_{page}"
-    if done not in st.session_state:
-        st.session_state[done] = True
+    if st.session_state.get(_PAGE) != page:
+        st.session_state[_PAGE] = page
         raw = raw_query()
         report = check_query(raw, controls(raw), keep)
         st.session_state[f"_url_notes_{page}"] = report.notes
-        if report.rewrite or report.drop:
-            for key in report.drop:
-                del st.query_params[key]
-            for key, value in report.rewrite.items():
-                st.query_params[key] = value
+        changes = [(key, None) for key in report.drop] + list(report.rewrite.items())
+        if changes:
+            for key, value in changes:
+                # A parameter still bound to the previous page's widget cannot be written in this run;
+                # Streamlit drops or re-seeds those itself.
+                with contextlib.suppress(StreamlitAPIException):
+                    if value is None:
+                        del st.query_params[key]
+                    else:
+                        st.query_params[key] = value
             st.rerun()
     return st.session_state.get(f"_url_notes_{page}", ())
+
+
+_PAGE = "_url_checked_page"
 
 
 def show_notes(notes: Sequence[str]) -> None:
     if notes:
         st.warning("Some settings in the link could not be used as given:\n\n" +
                    "\n".join(f"- {n}" for n in notes), icon="⚠️")
-
-
-def grid_values(control: Control, low: Any, high: Any, count: int) -> np.ndarray:
-    """``count`` values of a control between ``low`` and ``high``, on its grid (for sweep axes)."""
-    if control.kind == "options":
-        inside = [o for o in control.options if low <= o <= high]
-        pick = np.unique(np.linspace(0, len(inside) - 1, min(count, len(inside))).round().astype(int))
-        return np.asarray(inside, dtype=float)[pick]
-    return np.linspace(low, high, count)

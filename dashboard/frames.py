@@ -78,7 +78,8 @@ def _runs(race: Race) -> np.ndarray:
     return race.params
 
 
-def path_frame(race: Race, steps: np.ndarray | None = None) -> pd.DataFrame:
+def path_frame(race: Race, steps: np.ndarray | None = None,
+               box: tuple[tuple[float, float], tuple[float, float]] | None = None) -> pd.DataFrame:
     """Each run's path: columns ``config, seed, step, x, y``, in step order, finite points only.
 
     ``steps`` are indices into ``race.steps`` (default: every recorded step). With many runs the points
@@ -105,6 +106,13 @@ def path_frame(race: Race, steps: np.ndarray | None = None) -> pd.DataFrame:
     ends = pd.DataFrame({"config": np.array(race.labels, dtype=object)[k], "seed": np.array(race.seeds)[s],
                          "step": race.steps[last], "x": params[k, s, last, 0], "y": params[k, s, last, 1]})
     frame = pd.concat([frame, ends[~np.isin(last, idx)]], ignore_index=True)
+    if box is not None:
+        # A run on its way out may reach 1e300: a canvas cannot draw a line that long (it fills the view
+        # instead). Three boxes out is far enough to leave the picture in the right direction.
+        (x0, x1), (y0, y1) = box
+        w, h = x1 - x0, y1 - y0
+        frame["x"] = frame["x"].clip(x0 - 3 * w, x1 + 3 * w)
+        frame["y"] = frame["y"].clip(y0 - 3 * h, y1 + 3 * h)
     order = {label: i for i, label in enumerate(race.labels)}
     frame = frame.sort_values(["seed", "step"], kind="stable").sort_values(
         "config", key=lambda c: c.map(order), kind="stable")
@@ -142,7 +150,7 @@ def step_frame(race: Race, steps: np.ndarray, axis_names: tuple[str, str] = ("x"
     """The step each configuration actually took, ``|θ_t − θ_{t−1}|`` per coordinate (median over seeds).
 
     Columns ``config, step, coordinate, size``. Zero steps (an iRprop− flip, a zero gradient) cannot sit
-    on a log axis and are left out, as are diverged runs.
+    on a log axis and are left out, as are diverged runs; steps below :data:`GAP_FLOOR` show at the floor.
     """
     params = _runs(race)
     want = np.asarray(steps)
@@ -150,6 +158,8 @@ def step_frame(race: Race, steps: np.ndarray, axis_names: tuple[str, str] = ("x"
     taken = np.abs(params[:, :, want] - params[:, :, want - 1])  # (n_opt, n_seed, S, 2): the step into each
     with np.errstate(invalid="ignore"):
         sizes = _quantiles(np.where(taken > 0, taken, np.nan), (0.5,), axis=1)[0]  # (n_opt, S, 2)
+    # Floored like the loss gap: a step of 1e-200 is nothing to see, and float32 would make it 0.
+    sizes = np.maximum(sizes, GAP_FLOOR)
     n_opt, n_s, _ = sizes.shape
     frame = pd.DataFrame({
         "config": np.repeat(np.array(race.labels, dtype=object), n_s * 2),
@@ -203,17 +213,27 @@ def summary_frame(race: Race, scenario: Scenario) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def runs_csv(race: Race, axis_names: tuple[str, str] = ("x", "y")) -> str:
-    """All runs as tidy CSV: ``optimizer, seed, step, x, y, loss, batch_loss`` (diverged steps left empty)."""
+#: The CSV holds at most this many rows (about 25 MB); longer races are written every k-th step.
+MAX_CSV_ROWS = 250_000
+
+
+def runs_csv(race: Race) -> str:
+    """All runs as tidy CSV: ``optimizer, seed, step, x, y, loss, batch_loss`` (diverged steps left empty).
+
+    ``x, y`` are the two parameters whatever the scenario calls them (``w, b`` for least squares). Above
+    :data:`MAX_CSV_ROWS` rows, every k-th step is written (the first and last always)."""
     params = _runs(race)
     n_opt, n_seed, n_t, _ = params.shape
+    keep = drawn_steps(n_t, max(2, MAX_CSV_ROWS // (n_opt * n_seed)))
+    params, n_t = params[:, :, keep], len(keep)
+    loss, batch_loss, recorded = race.loss[:, :, keep], race.batch_loss[:, :, keep], race.steps[keep]
     frame = pd.DataFrame({
         "optimizer": np.repeat(np.array(race.labels, dtype=object), n_seed * n_t),
         "seed": np.tile(np.repeat(np.array(race.seeds), n_t), n_opt),
-        "step": np.tile(race.steps, n_opt * n_seed),
-        axis_names[0]: params[..., 0].ravel(),
-        axis_names[1]: params[..., 1].ravel(),
-        "loss": race.loss.ravel(),
-        "batch_loss": race.batch_loss.ravel(),
+        "step": np.tile(recorded, n_opt * n_seed),
+        "x": params[..., 0].ravel(),
+        "y": params[..., 1].ravel(),
+        "loss": loss.ravel(),
+        "batch_loss": batch_loss.ravel(),
     })
     return frame.to_csv(index=False, float_format="%.17g")

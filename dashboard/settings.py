@@ -25,7 +25,7 @@ FAMILIES = tuple(PREFIX)
 #: Short, readable symbols for legends (``RMSProp β=0.9``).
 SYMBOL = {"lr": "lr", "beta": "β", "eps": "ε", "momentum": "μ", "dampening": "τ", "weight_decay": "λ",
           "eta_minus": "η⁻", "eta_plus": "η⁺", "step_min": "Δmin", "step_max": "Δmax", "nesterov": "nesterov",
-          "centered": "centered", "variant": ""}
+          "centered": "centered"}
 
 #: What a fresh Compare page races: the tutorial's three, each at a setting that works on most landscapes.
 DEFAULT_HYPERPARAMS = {"SGD": {"lr": 0.05}, "RProp": {}, "RMSProp": {"lr": 0.01, "beta": 0.99}}

@@ -11,7 +11,6 @@ where a diverged seed counts as infinitely bad: a cell is *diverged* when at lea
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -121,7 +120,7 @@ def _slider_step(family: str, name: str) -> float:
     return control.step or 1e-3
 
 
-def run_family(s: SweepSettings, family: str, progress: Callable[[float], None] | None = None) -> pd.DataFrame:
+def run_family(s: SweepSettings, family: str) -> pd.DataFrame:
     """One engine call for a family's whole grid. One row per cell: ``lr, value, score, diverged`` …"""
     name = s.axis(family)
     lrs, values = lr_values(s), second_values(family, name, s.grid)
@@ -129,8 +128,7 @@ def run_family(s: SweepSettings, family: str, progress: Callable[[float], None] 
     hyper = {**family_defaults(family, s.scenario), "lr": lr_cell[:, None], name: value_cell[:, None]}
     scenario = SCENARIOS[s.scenario].configure(**dict(s.scenario_values))
     every = record_every(s.steps)
-    race = run(scenario, {family: REGISTRY[family](**hyper)}, steps=s.steps, seeds=s.seeds, record_every=every,
-               progress=progress)
+    race = run(scenario, {family: REGISTRY[family](**hyper)}, steps=s.steps, seeds=s.seeds, record_every=every)
     gap = race.loss[0] - scenario.min_loss  # (seeds, cells, T)
     if s.metric == "final":
         per_seed = gap[..., -1]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import sweep
-from dashboard.compare_controls import SCENARIO, _parsed, family_switches, scenario_controls
+from dashboard.compare_controls import SCENARIO, family_switches, parsed_value, scenario_controls
 from dashboard.controls import Control, log_grid, number_label
 from dashboard.settings import FAMILIES, PREFIX
 from scenarios import SCENARIOS
@@ -47,23 +47,42 @@ def scenario_with_default_noise(key: str) -> list[Control]:
     return out
 
 
+SWEEP_SCENARIO = Control("scenario", SCENARIO.label, "choice", DEFAULTS.scenario, SCENARIO.help,
+                         options=SCENARIO.options)
+
+
 def controls_for_query(raw: dict[str, list[str]]) -> list[Control]:
-    scenario = _parsed(Control("scenario", "", "choice", DEFAULTS.scenario, options=SCENARIO.options), raw)
-    out = [Control("scenario", SCENARIO.label, "choice", DEFAULTS.scenario, SCENARIO.help, options=SCENARIO.options),
-           *scenario_with_default_noise(scenario), LR_MIN, LR_MAX, GRID, SEEDS, STEPS, METRIC]
+    out = [SWEEP_SCENARIO, *scenario_with_default_noise(parsed_value(SWEEP_SCENARIO, raw)), LR_MIN, LR_MAX, GRID, SEEDS,
+           STEPS, METRIC]
     for family in FAMILIES:
         out += [family_switches(family)[0], axis_control(family)]
     return out
 
 
-def render() -> sweep.SweepSettings:
+def _scenario_changed() -> None:
+    """A new landscape brings its own noise scale: reset the settings both landscapes have."""
+    new = st.session_state[SWEEP_SCENARIO.key]
+    shown = {c.key for c in scenario_with_default_noise(st.session_state.get(_SHOWN, new))}
+    for control in scenario_with_default_noise(new):
+        if control.key in shown:  # a widget not on screen yet takes its default by itself
+            st.session_state[control.key] = control.default
+
+
+_SHOWN = "_sweep_scenario_shown"
+
+
+def render() -> tuple[sweep.SweepSettings, list[str]]:
+    """Draw the settings (sidebar); return them, and notes on what had to be adjusted."""
     side = st.sidebar
-    key = Control("scenario", SCENARIO.label, "choice", DEFAULTS.scenario, SCENARIO.help,
-                  options=SCENARIO.options).render(side)
-    values = {c.key: c.render(side) for c in scenario_with_default_noise(key)}
+    key = SWEEP_SCENARIO.render(side, on_change=_scenario_changed)
+    st.session_state[_SHOWN] = key
+    box = side.container()  # one slot however many settings the scenario has: later widgets keep their place
+    values = {c.key: c.render(box) for c in scenario_with_default_noise(key)}
+    notes = []
     lo, hi = LR_MIN.render(side), LR_MAX.render(side)
     if lo > hi:
         lo, hi = hi, lo
+        notes.append("The smallest learning rate was above the largest: the sweep uses them the other way round.")
     grid, seeds, steps, metric = GRID.render(side), SEEDS.render(side), STEPS.render(side), METRIC.render(side)
     families, axes = [], []
     for family in FAMILIES:
@@ -74,4 +93,4 @@ def render() -> sweep.SweepSettings:
     return sweep.SweepSettings(
         scenario=key, scenario_values=tuple(sorted(values.items())), families=tuple(families), axes=tuple(axes),
         lr_min=lo, lr_max=hi, grid=int(grid), seeds=int(seeds), steps=int(steps), metric=metric,
-    )
+    ), notes

@@ -41,7 +41,8 @@ def arrow(frame: pd.DataFrame) -> tuple[str, bytes]:
 
 
 def template(chart: alt.TopLevelMixin) -> dict[str, Any]:
-    """The chart's Vega-Lite spec (unvalidated); inline DataFrames become Arrow datasets."""
+    """The chart's Vega-Lite spec (unvalidated), ready for ``st.vega_lite_chart``: inline DataFrames become
+    Arrow datasets, and :func:`placeholder` data stays named for :func:`fill`."""
     datasets: dict[str, bytes] = {}
 
     def to_arrow(data: pd.DataFrame) -> dict[str, str]:
@@ -49,9 +50,10 @@ def template(chart: alt.TopLevelMixin) -> dict[str, Any]:
         datasets[name] = payload
         return {"name": name}
 
-    alt.data_transformers.register("descent_lab_arrow", to_arrow)
-    with _LOCK, alt.theme.enable("none"), alt.data_transformers.enable("descent_lab_arrow"):
-        spec = chart.to_dict(validate=False)
+    with _LOCK:  # registering and using the transformer must not interleave with another thread's
+        alt.data_transformers.register("descent_lab_arrow", to_arrow)
+        with alt.theme.enable("none"), alt.data_transformers.enable("descent_lab_arrow"):
+            spec = chart.to_dict(validate=False)
     if datasets:
         spec["datasets"] = {**spec.get("datasets", {}), **datasets}
     return spec
@@ -63,11 +65,6 @@ def fill(spec: dict[str, Any], data: Mapping[str, pd.DataFrame | tuple[str, byte
     renamed = _rename(spec, {key: name for key, (name, _) in named.items()})
     renamed["datasets"] = {**spec.get("datasets", {}), **{name: payload for name, payload in named.values()}}
     return renamed
-
-
-def to_spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
-    """A chart with inline data, ready for ``st.vega_lite_chart`` (for charts built once per view)."""
-    return template(chart)
 
 
 def _rename(node: Any, names: Mapping[str, str]) -> Any:

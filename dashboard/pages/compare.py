@@ -7,12 +7,14 @@ from dashboard.controls import sanitize, show_notes
 from scenarios import SCENARIOS
 
 notes = sanitize("compare", compare_controls.controls_for_query)
-settings = compare_controls.render()
+settings, adjusted = compare_controls.render()
 scenario = SCENARIOS[settings.scenario]
 
 st.title("Compare optimizers")
 st.markdown(f"**{scenario.title}.** {scenario.story}")
 show_notes(notes)
+for note in adjusted:
+    st.warning(note, icon="⚠️")
 
 if not settings.configs:
     st.info("Every optimizer is switched off: switch one on in the sidebar to start the race.")

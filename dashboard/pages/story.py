@@ -24,21 +24,21 @@ cached = st.cache_data(max_entries=32, show_spinner=False)
 
 @cached
 def clean_signal_spec(eta_minus: float, eta_plus: float) -> dict:
-    return vega.to_spec(story_charts.clean_signal_chart(story.clean_signal(eta_minus=eta_minus, eta_plus=eta_plus)))
+    return vega.template(story_charts.clean_signal_chart(story.clean_signal(eta_minus=eta_minus, eta_plus=eta_plus)))
 
 
 @cached
 def trap_view(settings: story.TrapSettings) -> tuple[dict, dict, pd.DataFrame]:
     race = story.trap_race(settings)
-    bars = vega.to_spec(story_charts.batch_gradient_chart(story.batch_gradients(settings.pull)))
-    drift = vega.to_spec(story_charts.drift_chart(story.epoch_positions(race), race.labels, -settings.pull / 9))
+    bars = vega.template(story_charts.batch_gradient_chart(story.batch_gradients(settings.pull)))
+    drift = vega.template(story_charts.drift_chart(story.epoch_positions(race), race.labels, -settings.pull / 9))
     return bars, drift, story.settled(race)
 
 
 @cached
 def dial_spec(pull: float, steps: int, seeds: int) -> dict:
     dial = story.beta_dial(pull=pull, steps=steps, seeds=seeds)
-    return vega.to_spec(story_charts.beta_dial_chart(dial, ("SGD", "RProp", "RMSProp")))
+    return vega.template(story_charts.beta_dial_chart(dial, ("SGD", "RProp", "RMSProp")))
 
 
 @cached
@@ -47,7 +47,7 @@ def tutorial_view(lr: float, beta: float) -> tuple[dict, str]:
     heatmap, contours = compute.landscape_frames("bowl")
     chart = charts.landscape_chart(SCENARIOS["bowl"], heatmap, contours, frames.path_frame(race),
                                    story.TUTORIAL_START, race.labels, size=300)
-    return vega.to_spec(charts.standalone(chart)), story.tutorial_table(race)
+    return vega.template(charts.standalone(chart)), story.tutorial_table(race)
 
 
 @cached
@@ -57,7 +57,7 @@ def ravine_spec() -> dict:
     heatmap, contours = compute.landscape_frames("ravine")
     chart = charts.landscape_chart(ravine, heatmap, contours, frames.path_frame(race), ravine.start, race.labels,
                                    size=300)
-    return vega.to_spec(charts.standalone(chart))
+    return vega.template(charts.standalone(chart))
 
 
 notes = sanitize("story", lambda raw: CONTROLS)

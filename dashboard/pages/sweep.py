@@ -17,11 +17,11 @@ def family_cells(settings: sweep.SweepSettings, family: str) -> pd.DataFrame:
 def sweep_spec(settings: sweep.SweepSettings, cells: pd.DataFrame, best: pd.DataFrame) -> dict:
     axes = dict(settings.axes)
     log_axes = {axes[f] for f in settings.families if REGISTRY[f].declaration(axes[f]).log}
-    return vega.to_spec(charts.sweep_chart(cells, best, axes, sweep.NEAR_ONE, log_axes))
+    return vega.template(charts.sweep_chart(cells, best, axes, sweep.NEAR_ONE, log_axes))
 
 
 notes = sanitize("sweep", sweep_controls.controls_for_query)
-settings = sweep_controls.render()
+settings, adjusted = sweep_controls.render()
 st.title("Sweep: each optimizer at its best")
 st.markdown(
     "Comparing optimizers at one shared learning rate is unfair: each has its own best range. Here every "
@@ -30,6 +30,8 @@ st.markdown(
     "Each optimizer's grid is one call of the vectorised engine."
 )
 show_notes(notes)
+for note in adjusted:
+    st.warning(note, icon="⚠️")
 if not settings.families:
     st.info("Every optimizer is switched off: switch one on in the sidebar.")
     st.stop()

@@ -47,7 +47,7 @@ def named_data(payloads: dict[str, bytes]) -> Iterator[None]:
 def validated(chart: alt.TopLevelMixin) -> dict[str, Any]:
     """The chart's spec, validated against the Vega-Lite schema (raises SchemaValidationError if invalid),
     then with its data attached as ``datasets`` of Arrow bytes, as the pages send it (see test_vega.py for
-    the equivalence with dashboard.vega.to_spec)."""
+    the equivalence with dashboard.vega.template)."""
     payloads: dict[str, bytes] = {}
     with named_data(payloads):
         spec = chart.to_dict(validate=True)
@@ -192,7 +192,10 @@ def test_loss_and_step_axes_are_log_and_capped(race_charts):
         assert scales, part["title"]
         for scale in scales:
             assert scale["type"] == "log"
-            assert scale["domainMax"] == pytest.approx(top)
+            assert "domainMax" not in scale  # the axis fits the data drawn …
+        # … and what lies above the cap is not drawn
+        filters = [t["filter"] for layer in part["layer"] for t in layer.get("transform", []) if "filter" in t]
+        assert any(isinstance(f, str) and f.endswith(f"<= {float(top)!r}") for f in filters), filters
         assert any(enc.get("y", {}).get("field") == field for enc in encodings(part))
 
 
@@ -202,7 +205,8 @@ def test_one_colour_per_configuration_in_every_subchart(race_charts):
     assert labels == ["SGD", "RProp", "RMSProp β=0.9", "RMSProp β=0.99"]
     scales = color_scales(spec)
     assert len(scales) >= 6  # paths, end points, hovered points, loss band and line, step sizes …
-    expected = {"domain": labels, "range": list(charts.PALETTE[: len(labels)])}
+    # each optimizer's own hue, its second configuration the family's second hue
+    expected = {"domain": labels, "range": ["#D55E00", "#0072B2", "#CC79A7", "#000000"]}
     assert all(scale == expected for scale in scales)
     for part in (spec["hconcat"][0], *spec["hconcat"][1]["vconcat"]):
         assert color_scales(part), "a sub-chart without the configuration colours"
@@ -408,7 +412,7 @@ def test_story_chart_validates_with_finite_data(name):
 
 
 def test_story_charts_colour_each_optimizer_as_the_compare_page_does():
-    expected = {"domain": ["SGD", "RProp", "RMSProp"], "range": list(charts.PALETTE[:3])}
+    expected = {"domain": ["SGD", "RProp", "RMSProp"], "range": charts.colors(["SGD", "RProp", "RMSProp"])}
     for chart in (drift(), dial()):
         scales = color_scales(validated(chart))
         assert scales
@@ -435,3 +439,12 @@ def test_one_blown_up_cell_does_not_wash_out_the_sweep_colours():
     assert lo == pytest.approx(0.1)
     assert hi < 20  # the outlier takes the top colour; the rest keep their range
     assert charts.score_domain(np.array([np.nan, np.nan])) == (1e-16, 1.0)
+
+
+def test_a_configuration_keeps_its_colour_whatever_runs_beside_it():
+    alone = dict(zip(["RProp", "RMSProp"], charts.colors(["RProp", "RMSProp"]), strict=True))
+    crowded = dict(zip(["SGD", "SGD #2", "RProp", "RMSProp"], charts.colors(["SGD", "SGD #2", "RProp", "RMSProp"]),
+                       strict=True))
+    assert crowded["RProp"] == alone["RProp"]
+    assert crowded["RMSProp"] == alone["RMSProp"]
+    assert len(set(crowded.values())) == 4

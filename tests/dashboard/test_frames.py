@@ -316,15 +316,16 @@ def test_runs_csv_round_trips_exactly_with_the_promised_columns():
     race = run(scenario, {"SGD": SGD(lr=0.05), "SGD, fast": SGD(lr=50.0), "RMSProp": RMSProp(lr=0.01)},
                steps=150, seeds=2)
     assert (race.diverged_at[1] >= 0).all(), "precondition: SGD at lr 50 diverges on least squares"
-    text = frames.runs_csv(race, scenario.axis_names)
+    text = frames.runs_csv(race)
     table = pd.read_csv(io.StringIO(text))
-    assert list(table.columns) == ["optimizer", "seed", "step", "w", "b", "loss", "batch_loss"]
+    # x, y whatever the scenario calls its parameters (here w, b): one schema for every download
+    assert list(table.columns) == ["optimizer", "seed", "step", "x", "y", "loss", "batch_loss"]
     n_opt, n_seed, n_t = race.loss.shape
     assert len(table) == n_opt * n_seed * n_t
     assert table["optimizer"].tolist() == [lab for lab in race.labels for _ in range(n_seed * n_t)]
     assert np.array_equal(table["seed"], np.tile(np.repeat(race.seeds, n_t), n_opt))
     assert np.array_equal(table["step"], np.tile(race.steps, n_opt * n_seed))
-    for column, values in (("w", race.params[..., 0]), ("b", race.params[..., 1]), ("loss", race.loss),
+    for column, values in (("x", race.params[..., 0]), ("y", race.params[..., 1]), ("loss", race.loss),
                            ("batch_loss", race.batch_loss)):
         assert table[column].dtype == np.float64
         assert np.array_equal(table[column].to_numpy(), values.ravel(), equal_nan=True), column  # bit for bit
@@ -337,6 +338,17 @@ def test_runs_csv_default_axis_names():
     race = run(BOWL, {"SGD": SGD(lr=0.1)}, steps=5, seeds=1)
     header = frames.runs_csv(race).splitlines()[0]
     assert header == "optimizer,seed,step,x,y,loss,batch_loss"
+
+
+def test_runs_csv_is_capped_by_writing_every_kth_step(monkeypatch):
+    monkeypatch.setattr(frames, "MAX_CSV_ROWS", 400)
+    race = run(BOWL, {"SGD": SGD(lr=0.1), "RProp": RProp()}, steps=1000, seeds=2)
+    table = pd.read_csv(io.StringIO(frames.runs_csv(race)))
+    assert len(table) <= 400
+    steps = table.loc[(table["optimizer"] == "SGD") & (table["seed"] == 0), "step"].to_numpy()
+    assert steps[0] == 0
+    assert steps[-1] == 1000  # the first and the last step are always written
+    assert np.all(np.diff(steps) > 0)
 
 
 # -- compact -----------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """dashboard/vega.py: a chart's structure built once with placeholders, its data attached later as Arrow bytes.
 
 The oracle is the chart built the plain way, with its DataFrames inline: ``fill(template(placeholders), data)``
-must send exactly what ``to_spec(chart with data)`` sends.
+must send exactly what ``template(chart with data)`` sends.
 """
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def template() -> dict[str, Any]:
 
 def test_fill_sends_the_same_data_as_the_chart_built_with_it(template, data):
     filled = vega.fill(template, data)
-    inline = vega.to_spec(race_chart([data[n] for n in NAMES]))
+    inline = vega.template(race_chart([data[n] for n in NAMES]))
     assert filled["datasets"].keys() == inline["datasets"].keys()
     for name, payload in inline["datasets"].items():
         pd.testing.assert_frame_equal(decode(filled["datasets"][name]), decode(payload))
