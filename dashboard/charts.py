@@ -181,13 +181,14 @@ def step_size_chart(steps: pd.DataFrame, labels: Sequence[str], hover: alt.Param
     line = base.mark_line(strokeWidth=1.6, clip=True).encode(
         y=alt.Y("size:Q", scale=y_scale, title="|Δθ| per coordinate", axis=alt.Axis(format="~e", tickCount=6)),
         strokeDash=alt.StrokeDash("coordinate:N", title="coordinate", sort=list(coordinates),
-                                  legend=alt.Legend(orient="bottom", direction="horizontal")),
+                                  legend=None),
         detail="coordinate:N",
     )
     layers = [line]
     if hover is not None:
         layers += _hover_layers(base, "size", hover)
-    return alt.layer(*layers).properties(width=SIDE_WIDTH, height=SIDE_HEIGHT, title="Step taken")
+    title = f"Step taken (solid: {coordinates[0]}, dashed: {coordinates[1]})"
+    return alt.layer(*layers).properties(width=SIDE_WIDTH, height=SIDE_HEIGHT, title=title)
 
 
 def _hover_layers(base: alt.Chart, field: str, hover: alt.Parameter) -> list[alt.Chart]:
@@ -293,7 +294,7 @@ def sweep_heatmap(cells: pd.DataFrame, best: pd.DataFrame, family: str, param: s
         ticks = [t for t in (0.5, 0.1, 0.01, 0.001) if lo <= t <= hi]
         y_axis = alt.Axis(grid=False, values=ticks, labelExpr="format(1 - datum.value, '.4~g')")
     else:
-        y_axis = alt.Axis(grid=False, format="~g")
+        y_axis = alt.Axis(grid=False, format="~e" if log_y else "~g")
     y = alt.Y("y:Q", scale=y_scale, title=param, axis=y_axis)
     tooltip = [alt.Tooltip("lr:Q", format=".3~g"), alt.Tooltip("value:Q", title=param, format=".4~g"),
                alt.Tooltip("score:Q", format=".3e"), alt.Tooltip("status:N")]

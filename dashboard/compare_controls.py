@@ -132,7 +132,8 @@ def render() -> tuple[CompareSettings, list[str]]:
     # front-end component for its new neighbour, and those widgets stopped writing to the URL.)
     settings_box = sidebar.container()
     for control in scenario_controls(scenario):
-        values[control.key] = control.render(settings_box)
+        on_change = _noise_changed if control.key == "noise" else None
+        values[control.key] = control.render(settings_box, on_change=on_change)
         all_controls.append(control)
     start = render_start(scenario, sidebar)
     steps = STEPS.render(sidebar)
@@ -185,6 +186,13 @@ def consistent(family: str, hyper: dict[str, Any]) -> tuple[OptimizerConfig, str
 
 
 _SHOWN = "_compare_scenario_shown"
+
+
+def _noise_changed() -> None:
+    """Noise switched on while σ is 0 would change nothing: start σ at the landscape's noise scale."""
+    if st.session_state.get("noise", "none") != "none" and st.session_state.get("sigma", 0.0) == 0.0:
+        problem = SCENARIOS[st.session_state[SCENARIO.key]].problem
+        st.session_state["sigma"] = problem.noise_scale
 
 
 def _scenario_changed() -> None:

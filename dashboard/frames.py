@@ -183,7 +183,8 @@ def reach_tolerance(scenario: Scenario) -> float:
 
 
 def summary_frame(race: Race, scenario: Scenario) -> pd.DataFrame:
-    """One row per configuration: medians over seeds of the final and best loss, the first step within
+    """One row per configuration: medians over seeds of the final and best loss above the minimum (as the
+    charts show it), the first step within
     :func:`reach_tolerance` of a minimum, the final distance to the nearest minimum, and diverged runs."""
     params = _runs(race)
     tol = reach_tolerance(scenario)
@@ -198,12 +199,13 @@ def summary_frame(race: Race, scenario: Scenario) -> pd.DataFrame:
         n = len(race.seeds)
         diverged = race.diverged_at[k] >= 0
         final, best_k, distance, steps = _quantiles(
-            np.stack([race.loss[k, :, -1], best[k], dist[k, :, -1], first[k]]), (0.5,), axis=1
+            np.stack([race.loss[k, :, -1] - scenario.min_loss, best[k] - scenario.min_loss, dist[k, :, -1],
+                      first[k]]), (0.5,), axis=1
         )[0]
         rows.append({
             "config": label,
-            "final loss": final,
-            "best loss": best_k,
+            "final loss − min": final,
+            "best loss − min": best_k,
             "steps to reach": steps,
             "reached": f"{int(reached[k].any(-1).sum())}/{n}",
             "distance to minimum": distance,

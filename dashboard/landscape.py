@@ -34,8 +34,9 @@ def _gap(scenario: Scenario, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
     return np.nan_to_num(np.maximum(gap, GAP_FLOOR), nan=GAP_FLOOR, posinf=np.finfo(float).max)
 
 
-def heatmap_frame(scenario: Scenario, cells: int = HEATMAP_CELLS) -> pd.DataFrame:
+def heatmap_frame(scenario: Scenario, cells: int | None = None) -> pd.DataFrame:
     """One row per cell: edges ``x, x2, y, y2`` and ``gap`` (the objective above its minimum)."""
+    cells = cells or HEATMAP_CELLS * scenario.detail
     (x0, x1), (y0, y1) = scenario.bounds
     dx, dy = (x1 - x0) / cells, (y1 - y0) / cells
     xs, ys = _axes(scenario, cells, centres=True)
@@ -59,8 +60,9 @@ def contour_levels(gap: np.ndarray, log: bool, count: int = CONTOUR_LEVELS) -> n
     return np.linspace(lo, hi, count + 2)[1:-1]
 
 
-def contour_frame(scenario: Scenario, grid: int = CONTOUR_GRID) -> pd.DataFrame:
+def contour_frame(scenario: Scenario, grid: int | None = None) -> pd.DataFrame:
     """Contour lines: columns ``line, order, x, y, level``; one ``line`` id per connected piece."""
+    grid = grid or CONTOUR_GRID * scenario.detail
     xs, ys = _axes(scenario, grid, centres=False)
     gap = _gap(scenario, xs, ys)
     generator = contourpy.contour_generator(xs, ys, gap, line_type="Separate",

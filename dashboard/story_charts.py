@@ -7,7 +7,9 @@ from collections.abc import Sequence
 import altair as alt
 import pandas as pd
 
-from dashboard.charts import PAD, color_scale
+from dashboard.charts import PAD, color_scale, colors
+
+RPROP = colors(["RProp"])[0]  # RProp's colour on every page
 
 WIDTH = 330
 HEIGHT = 200
@@ -17,11 +19,12 @@ DRIFT_WIDTH = 520
 def clean_signal_chart(frame: pd.DataFrame) -> alt.HConcatChart:
     """The weight moving towards 0, and its step size: ×η⁺ while the sign holds, ×η⁻ after a flip."""
     base = alt.Chart(frame).encode(x=alt.X("step:Q", title="step"))
-    weight = base.mark_line(point=True, color="#f58518").encode(
+    weight = base.mark_line(point=alt.OverlayMarkDef(color=RPROP), color=RPROP).encode(
         y=alt.Y("weight:Q", title="weight x"), tooltip=["step:Q", alt.Tooltip("weight:Q", format=".4g")]
     ).properties(width=WIDTH, height=HEIGHT, title="The weight")
     zero = alt.Chart(pd.DataFrame({"y": [0.0]})).mark_rule(color="gray", strokeDash=[4, 3]).encode(y="y:Q")
-    sizes = base.transform_filter("datum.step_size > 0").mark_line(point=True, color="#f58518").encode(
+    sizes = base.transform_filter("datum.step_size > 0").mark_line(point=alt.OverlayMarkDef(color=RPROP),
+                                                                    color=RPROP).encode(
         y=alt.Y("step_size:Q", title="|Δx| (log)", scale=alt.Scale(type="log"), axis=alt.Axis(format="~e")),
         tooltip=["step:Q", alt.Tooltip("step_size:Q", format=".4g")],
     ).properties(width=WIDTH, height=HEIGHT, title="Its step size")
@@ -55,9 +58,13 @@ def drift_chart(frame: pd.DataFrame, labels: Sequence[str], median_minimiser: fl
                           "what": ["true minimum: the mean of the batch minimisers", "median of the batch minimisers"]})
     rules = alt.Chart(marks).mark_rule(color="gray", strokeDash=[4, 3]).encode(y=alt.Y("y:Q", scale=y_scale),
                                                                                tooltip=["what:N"])
-    text = alt.Chart(marks).mark_text(align="right", dy=-6, color="gray", fontSize=11).encode(
-        y=alt.Y("y:Q", scale=y_scale), x=alt.value(DRIFT_WIDTH - 4), text="what:N")
-    return alt.layer(lines, rules, text).properties(width=DRIFT_WIDTH, height=HEIGHT, autosize=PAD,
+    # Labels at the left edge, where the runs are still on their way in, on a white halo.
+    label = dict(align="left", dx=6, dy=-7, fontSize=11)
+    halo = alt.Chart(marks).mark_text(color="white", stroke="white", strokeWidth=4, **label).encode(
+        y=alt.Y("y:Q", scale=y_scale), x=alt.value(0), text="what:N")
+    text = alt.Chart(marks).mark_text(color="#555555", **label).encode(
+        y=alt.Y("y:Q", scale=y_scale), x=alt.value(0), text="what:N")
+    return alt.layer(lines, rules, halo, text).properties(width=DRIFT_WIDTH, height=HEIGHT, autosize=PAD,
                                                     title="Where each optimizer drifts, epoch by epoch")
 
 

@@ -32,6 +32,8 @@ class Scenario:
     start: tuple[float, float]
     axis_names: tuple[str, str] = ("x", "y")
     log_color: bool = False
+    #: how finely the landscape must be sampled to be drawn (Rastrigin's ripples need twice the usual)
+    detail: int = 1
     #: (optimizer, hyperparameter, value) that suit this landscape better than the general defaults,
     #: e.g. a smaller SGD learning rate where the curvature is high (Rosenbrock's reaches ~2,500).
     suggested: tuple[tuple[str, str, float], ...] = ()
@@ -120,8 +122,9 @@ _SCENARIOS = [
     Scenario(
         key="rotated-ravine",
         title="Ravine (rotated 45°)",
-        story=_RAVINE_STORY + " Rotated by 45°, the valley no longer follows a coordinate: a per-coordinate "
-              "step size cannot fix the conditioning any more, and the adaptive methods lose their edge.",
+        story=_RAVINE_STORY + " Rotated by 45°, the valley no longer follows a coordinate, so a per-coordinate "
+              "step size cannot undo the conditioning any more: compare RMSProp here and on the axis-aligned "
+              "ravine.",
         problem=Landscape(*ls.quadratic(ls.ravine_hessian(45.0)), noise_scale=0.5),
         bounds=((-3.0, 3.0), (-3.0, 3.0)),
         minima=((0.0, 0.0),),
@@ -167,6 +170,7 @@ _SCENARIOS = [
         bounds=((-5.12, 5.12), (-5.12, 5.12)),
         minima=((0.0, 0.0),),
         start=(2.2, -1.8),
+        detail=2,
         suggested=(("SGD", "lr", 0.002),),
     ),
     Scenario(

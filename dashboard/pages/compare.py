@@ -34,8 +34,9 @@ st.dataframe(
     view.summary,
     hide_index=True,
     column_config={
-        "final loss": st.column_config.NumberColumn(format="%.4g"),
-        "best loss": st.column_config.NumberColumn(format="%.4g"),
+        "final loss − min": st.column_config.NumberColumn(format="%.4g", help="The full loss above the "
+                                                          "landscape's minimum at the last step."),
+        "best loss − min": st.column_config.NumberColumn(format="%.4g"),
         "steps to reach": st.column_config.NumberColumn(format="%d", help="First step within 1 % of the "
                                                         "plot's size of a minimum: the median over the seeds "
                                                         "that got there (see 'reached')."),
@@ -44,5 +45,7 @@ st.dataframe(
     },
 )
 st.download_button("Download all runs (CSV)", data=lambda: compute.runs_csv(settings),
-                   file_name=f"descent-lab-{settings.scenario}.csv", mime="text/csv")
+                   file_name=f"descent-lab-{settings.scenario}.csv", mime="text/csv",
+                   help="One row per configuration, seed and step: optimizer, seed, step, x, y, loss, batch_loss. "
+                        "Above 250,000 rows, every k-th step (the first and the last always).")
 st.caption("The address bar is the share link: every setting above is in it.")

@@ -72,7 +72,7 @@ st.markdown(
 
 # -- 1. RProp's rule -------------------------------------------------------------------------------------
 st.header("1. RProp: a step size per weight, from signs")
-left, right = st.columns([3, 2])
+left, right = st.columns([1, 1])
 left.markdown(
     "RProp (resilient propagation, Riedmiller & Braun 1993) compares the signs of a weight's last two "
     "gradients. Same sign: we are still going downhill, so the step grows by η⁺ (between 1 and 2, usually "
@@ -121,12 +121,13 @@ right.vega_lite_chart(drift, width="content")
 st.dataframe(where.rename(columns={"x": "settled x", "y": "settled y", "distance": "distance from the minimum"}),
              hide_index=True, column_config={c: st.column_config.NumberColumn(format="%.4f")
                                              for c in ("settled x", "settled y", "distance from the minimum")})
-rprop_x = float(where.loc[where["config"] == "RProp", "x"].iloc[0])
+settled_x = dict(zip(where["config"], where["x"], strict=True))
 st.markdown(
-    f"RProp settles at x ≈ {rprop_x:.3f}: the point where nine batches in ten push one way and one pushes the "
-    f"other — the **median** of the batch minimisers ({-pull / 9:.3f}), not their mean (0). SGD (lr 0.05) "
-    f"and RMSProp (lr 0.01, β {rms_beta:g}) follow the average and hold near 0. Every optimizer saw the same "
-    "batches in the same order on each seed."
+    f"RProp settles at x ≈ {settled_x['RProp']:.3f}: the point where nine batches in ten push one way and one "
+    f"pushes the other — the **median** of the batch minimisers ({-pull / 9:.3f}), not their mean (0). SGD "
+    f"(lr 0.05) settles at {settled_x['SGD']:.3f} and RMSProp (lr 0.01, β {rms_beta:g}) at "
+    f"{settled_x['RMSProp']:.3f}: averaging, they follow the mean. Every optimizer saw the same batches in the "
+    "same order on each seed."
 )
 
 # -- 3. RMSProp and the β dial -------------------------------------------------------------------------------

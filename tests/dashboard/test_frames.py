@@ -250,9 +250,9 @@ def test_summary_of_sgd_on_the_bowl_is_its_closed_form():
     row = frames.summary_frame(race, BOWL).iloc[0]
     assert row["config"] == "SGD"
     assert row["steps to reach"] == int(np.argmax(radius <= tol))
-    assert row["final loss"] == BOWL.loss(race.params[0, 0, -1])
-    assert row["final loss"] == pytest.approx(radius[-1] ** 2, rel=1e-9)
-    assert row["best loss"] == row["final loss"]  # the loss only falls
+    assert row["final loss − min"] == BOWL.loss(race.params[0, 0, -1])
+    assert row["final loss − min"] == pytest.approx(radius[-1] ** 2, rel=1e-9)
+    assert row["best loss − min"] == row["final loss − min"]  # the loss only falls
     assert row["distance to minimum"] == pytest.approx(radius[-1], rel=1e-9)
     assert row["reached"] == "3/3"
     assert row["diverged"] == "0/3"
@@ -270,9 +270,9 @@ def test_summary_reports_the_first_divergence_step_found_by_hand():
     bad, good = summary.loc["SGD lr=1.5"], summary.loc["SGD lr=0.1"]
     assert bad["diverged"] == "2/2"
     assert bad["diverged at"] == t
-    assert np.isnan(bad["final loss"])
+    assert np.isnan(bad["final loss − min"])
     assert np.isnan(bad["distance to minimum"])
-    assert bad["best loss"] == BOWL.loss(np.asarray(BOWL.start))  # it only went up
+    assert bad["best loss − min"] == BOWL.loss(np.asarray(BOWL.start))  # it only went up
     assert np.isnan(bad["steps to reach"])
     assert bad["reached"] == "0/2"
     assert good["diverged"] == "0/2"
@@ -300,7 +300,7 @@ def test_summary_takes_medians_over_seeds(mixed_race):
         assert row["diverged"] == f"{n_div}/8"
         assert row["reached"] == f"{int(reached[k].sum())}/8"
         np.testing.assert_allclose(
-            [row["final loss"], row["best loss"], row["distance to minimum"], row["steps to reach"]],
+            [row["final loss − min"], row["best loss − min"], row["distance to minimum"], row["steps to reach"]],
             [final[k], best[k], distance[k], steps_to_reach[k]], rtol=1e-12, equal_nan=True)
         if n_div:
             assert row["diverged at"] == race.diverged_at[k][race.diverged_at[k] >= 0].min()

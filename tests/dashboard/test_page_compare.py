@@ -106,7 +106,9 @@ def test_every_scenario_renders_its_race(open_page, page_chart, key):
     landscape, right = spec["hconcat"]
     assert len(right["vconcat"]) == 2
     leaves = views(spec)
-    assert [v.get("title") for v in leaves] == [scenario.title, "Loss per step", "Step taken"]
+    titles = [v.get("title") for v in leaves]
+    assert titles[:2] == [scenario.title, "Loss per step"]
+    assert titles[2] == f"Step taken (solid: {scenario.axis_names[0]}, dashed: {scenario.axis_names[1]})"
     assert {"rect", "line", "point"} <= marks(landscape), "heatmap, contours and paths, start and minima"
     assert {"area", "line"} <= marks(leaves[1]), "the loss: median line and 25–75 % band"
     assert "line" in marks(leaves[2])
@@ -134,7 +136,8 @@ def test_every_scenario_renders_its_race(open_page, page_chart, key):
 
     table = summary(at)
     assert table["config"].tolist() == DEFAULT_LABELS
-    assert {"final loss", "best loss", "steps to reach", "distance to minimum", "diverged"} <= set(table.columns)
+    columns = {"final loss − min", "best loss − min", "steps to reach", "distance to minimum", "diverged"}
+    assert columns <= set(table.columns)
     download = at.get("download_button")
     assert len(download) == 1
     assert "CSV" in download[0].proto.label
@@ -338,3 +341,11 @@ def test_a_diverging_run_is_reported_by_name_and_step_and_drawn_finite(open_page
     # SGD's path is drawn up to where it left the finite numbers, not beyond.
     paths = race_frames(page_chart, at)["paths"]
     assert 0 < paths.loc[paths["config"].astype(str) == "SGD", "step"].max() <= step
+
+
+def test_switching_the_noise_on_starts_sigma_at_the_landscape_noise_scale(open_page):
+    at = open_page("compare", {"scenario": "bowl", "steps": "30", "seeds": "1"})
+    assert at.select_slider(key="sigma").value == 0.0
+    at.selectbox(key="noise").set_value("gaussian").run()
+    assert not at.exception
+    assert at.select_slider(key="sigma").value == SCENARIOS["bowl"].problem.noise_scale
