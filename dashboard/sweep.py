@@ -1,4 +1,4 @@
-"""The Sweep page's computation: each optimizer over a learning-rate × hyperparameter grid (pure).
+"""The Sweep page's computation: each optimizer over a learning-rate × hyperparameter grid (no widgets here).
 
 A fair comparison gives every optimizer its best settings, not one shared learning rate. For each family
 the whole grid is *one* engine call: the grid's learning rates and second hyperparameter become per-run
