@@ -39,7 +39,7 @@ def test_lr_values_are_on_the_compare_grid_within_the_range(lo, hi, grid):
     lo, hi = min(lo, hi), max(lo, hi)
     values = sweep.lr_values(sweep.SweepSettings(lr_min=lo, lr_max=hi, grid=grid))
     compare_lrs = {family: compare_control(family, "lr").options for family in FAMILIES}
-    assert 1 <= len(values) <= grid
+    assert 0 < len(values) <= grid
     assert list(values) == sorted(set(values))
     assert values[0] == lo
     assert values[-1] == hi
