@@ -17,7 +17,9 @@ from dashboard.settings import CompareSettings
 from scenarios import SCENARIOS, Race, run
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+# Few races: one at the largest settings holds about 46 MB, and only the CSV download needs it again (the
+# views below keep what they draw, a few hundred kB each).
+@st.cache_data(max_entries=4, show_spinner=False)
 def race(settings: CompareSettings) -> Race:
     """The engine call for a Compare view (its settings are validated and capped)."""
     return run(
