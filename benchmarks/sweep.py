@@ -20,7 +20,7 @@ The steps are the ones dashboard/pages/sweep.py takes on a cache miss, in the sa
 1. ``dashboard.sweep.run_family(settings, family)`` for each family (the page's cached ``family_cells``):
    one engine call per family for its whole grid, scored per cell;
 2. ``pd.concat`` of the three families' cells and ``dashboard.sweep.best_rows``;
-3. the chart spec, as the page's cached ``sweep_spec`` makes it: ``dashboard.charts.sweep_chart`` turned
+3. the chart spec, as the page's cached ``sweep_view`` makes it: ``dashboard.charts.sweep_chart`` turned
    into a Vega-Lite spec with Arrow datasets by ``dashboard.vega.template``.
 
 Not included: Streamlit itself (its cache lookups, sending the spec, the browser drawing it) and the
@@ -52,8 +52,7 @@ if str(ROOT) not in sys.path:
 import numpy as np  # noqa: E402 - after the sys.path line above
 import pandas as pd  # noqa: E402
 
-from dashboard import charts, sweep, vega  # noqa: E402
-from optimizers import REGISTRY  # noqa: E402
+from dashboard import sweep, vega  # noqa: E402
 
 BUDGET_S = 1.0  # DESIGN.md: the 38,400-run sweep "in about a second on 2 cores" (the engine's share)
 SETTINGS = replace(sweep.SweepSettings(), grid=40, seeds=8, steps=500)
@@ -70,10 +69,8 @@ def machine_info() -> str:
 
 
 def spec_of(settings: sweep.SweepSettings, cells: pd.DataFrame, best: pd.DataFrame) -> dict:
-    """What the page's ``sweep_spec`` returns (dashboard/pages/sweep.py), without its st.cache_data."""
-    axes = dict(settings.axes)
-    log_axes = {axes[f] for f in settings.families if REGISTRY[f].declaration(axes[f]).log}
-    return vega.template(charts.sweep_chart(cells, best, axes, sweep.NEAR_ONE, log_axes))
+    """The chart spec the page's cached ``sweep_view`` makes (dashboard/pages/sweep.py)."""
+    return vega.template(sweep.chart(settings, cells, best))
 
 
 def one_pass(settings: sweep.SweepSettings) -> tuple[dict[str, float], dict, pd.DataFrame, pd.DataFrame]:

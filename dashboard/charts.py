@@ -254,12 +254,14 @@ def _edges(values: np.ndarray, log: bool) -> tuple[np.ndarray, np.ndarray]:
     return (10**lo, 10**hi) if log else (lo, hi)
 
 
-def sweep_cells(cells: pd.DataFrame, near_one: bool, log_y: bool) -> pd.DataFrame:
+def sweep_cells(cells: pd.DataFrame, near_one: bool, log_y: bool
+                ) -> tuple[pd.DataFrame, list[float], list[float]]:
     """Rectangles for one family's grid: lr edges (log) and the second axis's edges (1 − value, log, for
     β and momentum; log for ε; linear otherwise), plus a text ``status`` for the tooltip.
 
     Like the landscape's heatmap, each cell reaches a little into the next (``x3``, ``y3``) so that
-    anti-aliasing leaves no seams; the true outer edges are ``x_edge`` and ``y_edge`` for the scales."""
+    anti-aliasing leaves no seams. Returns the rectangles and the grid's true outer edges in x and y
+    (the scales' domains)."""
     out = cells.copy()
     lrs = np.unique(cells["lr"])
     x_lo, x_hi = _edges(lrs, log=True)
@@ -276,16 +278,13 @@ def sweep_cells(cells: pd.DataFrame, near_one: bool, log_y: bool) -> pd.DataFram
     out["status"] = np.where(np.isfinite(cells["score"]),
                              cells["diverged_seeds"].astype(str) + "/" + cells["seeds"].astype(str) + " seeds diverged",
                              "diverged")
-    out.attrs["x_domain"] = [float(x_lo[0]), float(x_hi[-1])]
-    out.attrs["y_domain"] = [float(y_lo[0]), float(y_hi[-1])]
-    return out
+    return out, [float(x_lo[0]), float(x_hi[-1])], [float(y_lo[0]), float(y_hi[-1])]
 
 
 def sweep_heatmap(cells: pd.DataFrame, best: pd.DataFrame, family: str, param: str, near_one: bool, log_y: bool,
                   domain: tuple[float, float], legend: bool = True) -> alt.LayerChart:
     """One family's grid: score colour (log, shared ``domain``), diverged cells in black, the best cell ringed."""
-    data = sweep_cells(cells, near_one, log_y)
-    (lo, hi), x_domain = data.attrs["y_domain"], data.attrs["x_domain"]
+    data, x_domain, (lo, hi) = sweep_cells(cells, near_one, log_y)
     data = compact(data)  # float32 and categories for the browser
     x_scale = alt.Scale(type="log", nice=False, domain=x_domain)
     y_scale = alt.Scale(type="log" if (near_one or log_y) else "linear", nice=False, zero=False, domain=[lo, hi])

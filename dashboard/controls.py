@@ -259,7 +259,10 @@ def sanitize(page: str, controls: Callable[[dict[str, list[str]]], list[Control]
 _PAGE = "_url_checked_page"
 
 
-def show_notes(notes: Sequence[str]) -> None:
+def show_notes(notes: Sequence[str], adjusted: Sequence[str] = ()) -> None:
+    """The URL check's notes, as one warning; then each setting the page had to adjust to run at all."""
     if notes:
         st.warning("Some settings in the link could not be used as given:\n\n" +
                    "\n".join(f"- {n}" for n in notes), icon="⚠️")
+    for note in adjusted:
+        st.warning(note, icon="⚠️")

@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
+import altair as alt
 import numpy as np
 import pandas as pd
 
+from dashboard import charts
 from dashboard.compare_controls import config_controls, family_key, scenario_controls
 from dashboard.controls import Control, log_grid
 from dashboard.settings import FAMILIES, PREFIX, check_cap, family_defaults
@@ -161,6 +163,25 @@ def best_rows(cells: pd.DataFrame) -> pd.DataFrame:
     if finite.empty:
         return finite
     return finite.loc[finite.groupby("family", sort=False)["score"].idxmin()].reset_index(drop=True)
+
+
+def chart(s: SweepSettings, cells: pd.DataFrame, best: pd.DataFrame) -> alt.HConcatChart:
+    """The page's heatmaps: every family's grid on one colour scale, its best cell ringed."""
+    axes = dict(s.axes)
+    log_axes = {axes[f] for f in s.families if REGISTRY[f].declaration(axes[f]).log}
+    return charts.sweep_chart(cells, best, axes, NEAR_ONE, log_axes)
+
+
+def best_table(s: SweepSettings, cells: pd.DataFrame, best: pd.DataFrame) -> pd.DataFrame:
+    """"Best of each": one row per family, with a link that opens its best cell on the Compare page."""
+    return pd.DataFrame({
+        "optimizer": best["family"],
+        "learning rate": best["lr"],
+        "second hyperparameter": best["param"] + " = " + best["value"].map(lambda v: f"{v:.4g}"),
+        "loss − minimum": best["score"],
+        "diverged cells": [int(cells.loc[cells["family"] == f, "score"].isna().sum()) for f in best["family"]],
+        "open": [compare_link(s, r.family, r.lr, r.param, r.value) for r in best.itertuples()],
+    })
 
 
 def compare_link(s: SweepSettings, family: str, lr: float, name: str, value: float) -> str:

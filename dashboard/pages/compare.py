@@ -12,9 +12,7 @@ scenario = SCENARIOS[settings.scenario]
 
 st.title("Compare optimizers")
 st.markdown(f"**{scenario.title}.** {scenario.story}")
-show_notes(notes)
-for note in adjusted:
-    st.warning(note, icon="⚠️")
+show_notes(notes, adjusted)
 
 if not settings.configs:
     st.info("Every optimizer is switched off: switch one on in the sidebar to start the race.")

@@ -3,9 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, sweep, sweep_controls, vega
+from dashboard import sweep, sweep_controls, vega
 from dashboard.controls import sanitize, show_notes
-from optimizers import REGISTRY
 
 
 @st.cache_data(max_entries=24, show_spinner=False)
@@ -14,10 +13,11 @@ def family_cells(settings: sweep.SweepSettings, family: str) -> pd.DataFrame:
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
-def sweep_spec(settings: sweep.SweepSettings, cells: pd.DataFrame, best: pd.DataFrame) -> dict:
-    axes = dict(settings.axes)
-    log_axes = {axes[f] for f in settings.families if REGISTRY[f].declaration(axes[f]).log}
-    return vega.template(charts.sweep_chart(cells, best, axes, sweep.NEAR_ONE, log_axes))
+def sweep_view(settings: sweep.SweepSettings) -> tuple[dict, pd.DataFrame]:
+    """The heatmaps' spec and the best-of table, keyed on the settings alone (the cells come from cache)."""
+    cells = pd.concat([family_cells(settings, f) for f in settings.families], ignore_index=True)
+    best = sweep.best_rows(cells)
+    return vega.template(sweep.chart(settings, cells, best)), sweep.best_table(settings, cells, best)
 
 
 notes = sanitize("sweep", sweep_controls.controls_for_query)
@@ -29,9 +29,7 @@ st.markdown(
     "noisy gradients, and the colour shows how far above the minimum each cell ended (median over seeds). "
     "Each optimizer's grid is one call of the vectorised engine."
 )
-show_notes(notes)
-for note in adjusted:
-    st.warning(note, icon="⚠️")
+show_notes(notes, adjusted)
 if not settings.families:
     st.info("Every optimizer is switched off: switch one on in the sidebar.")
     st.stop()
@@ -39,14 +37,12 @@ if not settings.families:
 # Progress between the optimizers' engine calls (an element may not be touched from inside a cached
 # function, so the bar moves per optimizer, not per step).
 bar = st.progress(0.0)
-parts = []
 for i, family in enumerate(settings.families):
     bar.progress(i / len(settings.families), text=f"Sweeping {family} ({i + 1} of {len(settings.families)})…")
-    parts.append(family_cells(settings, family))
+    family_cells(settings, family)
 bar.empty()
-cells = pd.concat(parts, ignore_index=True)
-best = sweep.best_rows(cells)
-st.vega_lite_chart(sweep_spec(settings, cells, best), width="content")
+spec, best = sweep_view(settings)
+st.vega_lite_chart(spec, width="content")
 st.caption("White ring: the best cell of each optimizer. Black: cells where at least half the seeds diverged. "
            "β and momentum are spread evenly in 1 − value, so 0.9, 0.99 and 0.999 get equal room.")
 
@@ -54,15 +50,7 @@ st.subheader("Best of each")
 if best.empty:
     st.warning("Every cell diverged: try smaller learning rates.")
 else:
-    table = pd.DataFrame({
-        "optimizer": best["family"],
-        "learning rate": best["lr"],
-        "second hyperparameter": best["param"] + " = " + best["value"].map(lambda v: f"{v:.4g}"),
-        "loss − minimum": best["score"],
-        "diverged cells": [int((~cells.loc[cells["family"] == f, "score"].notna()).sum()) for f in best["family"]],
-        "open": [sweep.compare_link(settings, r.family, r.lr, r.param, r.value) for r in best.itertuples()],
-    })
-    st.dataframe(table, hide_index=True, column_config={
+    st.dataframe(best, hide_index=True, column_config={
         "learning rate": st.column_config.NumberColumn(format="%.3g"),
         "loss − minimum": st.column_config.NumberColumn(format="%.3e"),
         "open": st.column_config.LinkColumn("Compare page", display_text="open in Compare"),

@@ -338,14 +338,13 @@ def test_sweep_cells_tile_the_grid(near_one, log_y, values):
     lrs = (1e-3, 1e-2, 1e-1)
     cells = pd.DataFrame([{"lr": lr, "value": v, "score": 1.0, "diverged_seeds": 0, "seeds": 4}
                           for v in values for lr in lrs])
-    out = charts.sweep_cells(cells, near_one, log_y)
+    out, x_domain, y_domain = charts.sweep_cells(cells, near_one, log_y)
     y_of = (1.0 - out["value"]) if near_one else out["value"]
     assert ((out["x"] < out["lr"]) & (out["lr"] < out["x2"])).all()
     assert ((out["y"] < y_of) & (y_of < out["y2"])).all()
     for lower, upper in (("x", "x2"), ("y", "y2")):
         edges = out[[lower, upper]].drop_duplicates().sort_values(lower).to_numpy()
         assert (edges[1:, 0] <= edges[:-1, 1]).all()  # each cell reaches into the next: no seams
-    x_domain, y_domain = out.attrs["x_domain"], out.attrs["y_domain"]
     assert x_domain[0] == out["x"].min()
     assert x_domain[1] <= out["x2"].max()
     assert y_domain[0] == out["y"].min()
